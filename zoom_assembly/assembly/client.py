@@ -1,0 +1,314 @@
+"""AssemblyAI through the official SDK's endpoint functions, with the retries the SDK lacks.
+
+- 429 (``Retry-After`` honoured) and 5xx are retried; network errors too, except that a
+  ``submit`` whose request may have reached the server is never blindly repeated: the caller
+  first looks for the job in the transcript list (:meth:`AssemblyClient.find_job`), so a lost
+  response does not pay twice.
+- SDK error messages echo the audio URL, token included: every message is redacted here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import assemblyai as aai
+import httpx
+from assemblyai import types as aai_types
+from assemblyai.prerecorded.v2 import api as aai_api
+
+from ..config import DEFAULT_SPEECH_MODELS, Settings
+from ..errors import AuthError, NotFound, RateLimited, RequestRejected, ServiceError
+from ..events import EventSink, RetryScheduled, discard
+from ..models import Transcript, Utterance, Word
+from ..redact import redact, url_without_query
+from ..retry import (
+    RetryAfter,
+    RetryPolicy,
+    Verdict,
+    is_retryable_status,
+    parse_retry_after,
+    retry_call,
+)
+
+T = TypeVar("T")
+
+# httpx errors raised before the request left this machine: always safe to repeat.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class TranscriptionOptions:
+    """What we ask AssemblyAI for; ``language="auto"`` turns on language detection."""
+
+    speech_models: tuple[str, ...] = DEFAULT_SPEECH_MODELS
+    language: str = "auto"
+    speaker_labels: bool = True
+    speakers_expected: int | None = None
+    keyterms: tuple[str, ...] = ()
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def request(self, audio_url: str) -> aai_types.TranscriptRequest:
+        """The SDK request body: never the removed ``word_boost`` or singular ``speech_model``."""
+        body: dict[str, object] = {
+            "audio_url": audio_url,
+            "speech_models": list(self.speech_models),
+            "speaker_labels": self.speaker_labels,
+            "punctuate": True,
+            "format_text": True,
+        }
+        if self.language == "auto":
+            body["language_detection"] = True
+        else:
+            body["language_code"] = self.language
+        if self.speaker_labels and self.speakers_expected:
+            body["speakers_expected"] = self.speakers_expected
+        if self.keyterms:
+            body["keyterms_prompt"] = list(self.keyterms)
+        body.update(self.extra)
+        return aai_types.TranscriptRequest(**body)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    id: str
+    status: str  # queued | processing | completed | error
+    error: str | None = None
+    audio_url_key: str = ""
+    created: str = ""
+
+
+class _Retryable(Exception):
+    def __init__(self, status: int, retry_after: RetryAfter | None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
+class AmbiguousSubmit(Exception):
+    """The submit request may have reached AssemblyAI but its answer was lost."""
+
+
+def _judge(exc: Exception) -> Verdict:
+    if isinstance(exc, _Retryable):
+        why = "rate limited (429)" if exc.status == 429 else f"HTTP {exc.status}"
+        return Verdict(retry=True, reason=why, retry_after=exc.retry_after)
+    if isinstance(exc, httpx.TransportError):
+        return Verdict(retry=True, reason=f"connection problem ({type(exc).__name__})")
+    return Verdict(retry=False)
+
+
+def to_transcript(response: aai_types.TranscriptResponse) -> Transcript:
+    """Our value type from the SDK's response model; word timings copied as given (ms)."""
+
+    def word(w: aai_types.Word) -> Word:
+        return Word(
+            text=w.text,
+            start=int(w.start),
+            end=int(w.end),
+            confidence=float(w.confidence),
+            speaker=w.speaker,
+        )
+
+    utterances = None
+    if response.utterances is not None:
+        utterances = tuple(
+            Utterance(
+                speaker=str(u.speaker),
+                start=int(u.start),
+                end=int(u.end),
+                text=u.text,
+                confidence=float(u.confidence),
+                words=tuple(word(w) for w in u.words or []),
+            )
+            for u in response.utterances
+        )
+    status = response.status.value if hasattr(response.status, "value") else str(response.status)
+    language = response.language_code
+    return Transcript(
+        id=str(response.id),
+        status=status,
+        text=response.text or "",
+        language_code=str(getattr(language, "value", language)) if language else None,
+        language_confidence=response.language_confidence,
+        audio_duration=float(response.audio_duration) if response.audio_duration else None,
+        speech_model_used=response.speech_model_used,
+        confidence=response.confidence,
+        words=tuple(word(w) for w in response.words or []),
+        utterances=utterances,
+        error=redact(response.error) if response.error else None,
+    )
+
+
+class AssemblyClient:
+    """Submit, check, fetch and list AssemblyAI transcripts."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        sink: EventSink = discard,
+    ) -> None:
+        settings.require_assemblyai()
+        sdk_settings = aai_types.Settings(
+            api_key=settings.assemblyai_api_key.reveal(),
+            base_url=settings.assemblyai_base_url,
+            http_timeout=settings.http_timeout,
+        )
+        self._client = aai.Client(settings=sdk_settings)
+        self._http = self._client.http_client
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._sink = sink
+        self.base_url = settings.assemblyai_base_url
+
+    def __repr__(self) -> str:
+        return f"AssemblyClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- one place that turns SDK failures into our errors ---------------------------------
+    def _call(self, what: str, call: Callable[[], T], *, retry_sent: bool = True) -> T:
+        def attempt() -> T:
+            try:
+                return call()
+            except aai_types.AssemblyAIError as exc:
+                status = exc.status_code or 0
+                if is_retryable_status(status):
+                    retry_after = None
+                    response = self._client.last_response
+                    if response is not None and response.status_code == status:
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    raise _Retryable(status, retry_after) from None
+                raise
+            except httpx.TransportError as exc:
+                if not retry_sent and not isinstance(exc, _NOT_SENT):
+                    raise AmbiguousSubmit() from None
+                raise
+
+        try:
+            return retry_call(
+                attempt,
+                judge=_judge,
+                policy=self._policy,
+                sleep=self._sleep,
+                on_retry=lambda n, d, why: self._sink(RetryScheduled("assemblyai", why, d, n)),
+            )
+        except _Retryable as exc:
+            if exc.status == 429:
+                raise RateLimited(
+                    f"AssemblyAI kept answering 'too many requests' while {what}; wait a few "
+                    "minutes and run the same command again (finished work is kept).",
+                    retry_after=exc.retry_after.seconds if exc.retry_after else None,
+                ) from None
+            raise ServiceError(
+                f"AssemblyAI answered HTTP {exc.status} repeatedly while {what}; try again "
+                "later (finished work is kept).",
+                status=exc.status,
+            ) from None
+        except httpx.TransportError as exc:
+            raise ServiceError(
+                f"Cannot reach AssemblyAI while {what} ({type(exc).__name__}); check the "
+                "network and ASSEMBLYAI_BASE_URL, then run the same command again.",
+            ) from None
+        except aai_types.AssemblyAIError as exc:
+            raise self._map_error(exc, what) from None
+
+    def _map_error(self, exc: aai_types.AssemblyAIError, what: str) -> Exception:
+        message = self._service_message(exc)
+        if exc.status_code == 401:
+            return AuthError(
+                "AssemblyAI rejected the API key; check ASSEMBLYAI_API_KEY (AssemblyAI "
+                "dashboard > API Keys).",
+                code="assemblyai_auth",
+            )
+        if exc.status_code == 404:
+            return NotFound(f"AssemblyAI has no such transcript ({what}).", code="no_transcript")
+        if exc.status_code == 400:
+            return RequestRejected(
+                f"AssemblyAI refused the request: {message}; check --model, --language and "
+                "--keyterm.",
+            )
+        return ServiceError(
+            f"AssemblyAI answered HTTP {exc.status_code} while {what}: {message}",
+            status=exc.status_code,
+        )
+
+    def _service_message(self, exc: aai_types.AssemblyAIError) -> str:
+        response = self._client.last_response
+        if response is not None:
+            try:
+                body = response.json()
+                if isinstance(body, dict) and body.get("error"):
+                    return redact(str(body["error"])).rstrip(".")
+            except ValueError:
+                pass
+        return redact(str(exc)).rstrip(".")
+
+    # -- endpoints --------------------------------------------------------------------------
+    def submit(self, audio_url: str, options: TranscriptionOptions) -> str:
+        """Create a transcript job; its id. Raises :class:`AmbiguousSubmit` on a lost answer."""
+        request = options.request(audio_url)
+        response = self._call(
+            "submitting a transcript",
+            lambda: aai_api.create_transcript(self._http, request),
+            retry_sent=False,
+        )
+        return str(response.id)
+
+    def get(self, transcript_id: str) -> Transcript:
+        """The transcript as it stands (any status)."""
+        return to_transcript(
+            self._call(
+                f"checking transcript {transcript_id}",
+                lambda: aai_api.get_transcript(self._http, transcript_id),
+            )
+        )
+
+    def recent_jobs(self, *, limit: int = 200, max_pages: int = 5) -> Iterator[JobStatus]:
+        """Newest-first statuses from the transcript list (one call covers up to 200 jobs)."""
+        before_id: str | None = None
+        for _ in range(max_pages):
+            params = aai_types.ListTranscriptParameters(limit=limit, before_id=before_id)
+            page = self._list_page(params)
+            items = page.transcripts or []
+            for item in items:
+                status = getattr(item.status, "value", item.status)
+                yield JobStatus(
+                    id=str(item.id),
+                    status=str(status),
+                    error=redact(item.error) if item.error else None,
+                    audio_url_key=url_without_query(item.audio_url or ""),
+                    created=str(item.created or ""),
+                )
+            if len(items) < limit or not items:
+                return
+            before_id = str(items[-1].id)
+
+    def _list_page(
+        self, params: aai_types.ListTranscriptParameters
+    ) -> aai_types.ListTranscriptResponse:
+        return self._call(
+            "listing transcripts", lambda: aai_api.list_transcripts(self._http, params)
+        )
+
+    def find_job(self, audio_url_key: str, *, max_pages: int = 5) -> JobStatus | None:
+        """The newest job for this audio (URL without its token) that has not failed."""
+        for job in self.recent_jobs(max_pages=max_pages):
+            if job.audio_url_key == audio_url_key and job.status != "error":
+                return job
+        return None
+
+    def verify_key(self) -> None:
+        """Raise :class:`AuthError` when the API key is refused."""
+        self._call(
+            "checking the API key",
+            lambda: aai_api.list_transcripts(
+                self._http, aai_types.ListTranscriptParameters(limit=1)
+            ),
+        )

@@ -1,0 +1,135 @@
+"""One exception tree for the whole library.
+
+Every error carries a stable machine ``code`` (used by ``--json`` output and the ledger), a
+one-sentence user ``message`` (what happened, what to do) and whether it is ``retryable``.
+Messages never carry secrets: anything built from a URL goes through :func:`redact.redact_url`.
+
+    TranscribeZoomError
+    ├── UsageError                 exit 2: bad input from the user
+    ├── ConfigError                exit 3: missing or unreadable credentials / env file
+    ├── AuthError                  exit 3: Zoom or AssemblyAI refused the credentials
+    │   └── ScopeError             exit 3: the Zoom app lacks scopes
+    ├── PermissionDenied           exit 3: Zoom says no permission / paid plan needed
+    ├── NotFound                   exit 2: meeting, recording or user does not exist
+    ├── NoAudio                    exit 1: the meeting has recordings but none we can transcribe
+    ├── StillProcessing            exit 1: Zoom is still processing the file
+    ├── RateLimited                retryable; daily limits carry ``resume_at``
+    ├── ServiceError               retryable 5xx / network trouble that outlived the retries
+    ├── TranscriptionFailed        exit 1: AssemblyAI failed the job (its message included)
+    ├── RequestRejected            exit 2: AssemblyAI answered 400 (e.g. a retired model id)
+    ├── WaitTimeout                exit 1: --timeout reached; the job is still running
+    └── OutputError                exit 2: the output folder cannot be written
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_CREDENTIALS = 3
+
+
+class TranscribeZoomError(Exception):
+    """Base class: ``code`` is stable, ``message`` is one sentence for a person."""
+
+    code: str = "error"
+    exit_code: int = EXIT_FAILED
+    retryable: bool = False
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(TranscribeZoomError):
+    code = "usage"
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(TranscribeZoomError):
+    code = "config"
+    exit_code = EXIT_CREDENTIALS
+
+
+class AuthError(TranscribeZoomError):
+    code = "invalid_client"
+    exit_code = EXIT_CREDENTIALS
+
+
+class ScopeError(AuthError):
+    code = "missing_scopes"
+
+    def __init__(self, message: str, *, scopes: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.scopes = scopes or []
+
+
+class PermissionDenied(TranscribeZoomError):
+    code = "permission_denied"
+    exit_code = EXIT_CREDENTIALS
+
+
+class NotFound(TranscribeZoomError):
+    code = "not_found"
+    exit_code = EXIT_USAGE
+
+
+class NoAudio(TranscribeZoomError):
+    code = "no_audio"
+
+
+class StillProcessing(TranscribeZoomError):
+    code = "processing"
+    retryable = True
+
+
+class RateLimited(TranscribeZoomError):
+    code = "rate_limited"
+    retryable = True
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, resume_at: datetime | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.resume_at = resume_at
+        if resume_at is not None:
+            self.code = "daily_limit"
+            self.retryable = False
+
+
+class ServiceError(TranscribeZoomError):
+    code = "service_unavailable"
+    retryable = True
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TranscriptionFailed(TranscribeZoomError):
+    code = "transcription_failed"
+
+
+class RequestRejected(TranscribeZoomError):
+    code = "request_rejected"
+    exit_code = EXIT_USAGE
+
+
+class WaitTimeout(TranscribeZoomError):
+    code = "timeout"
+
+
+class OutputError(TranscribeZoomError):
+    code = "output_unwritable"
+    exit_code = EXIT_USAGE

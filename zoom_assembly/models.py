@@ -1,0 +1,75 @@
+"""Plain value types shared by the Zoom side, the AssemblyAI side, outputs and the ledger.
+
+They hold no secrets: a download URL with a token never lives here (see ``zoom.handoff``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    """What we know about one meeting instance; the metadata of every output."""
+
+    uuid: str
+    id: int | None = None
+    topic: str = ""
+    start_time: datetime | None = None  # timezone-aware (UTC)
+    timezone: str | None = None
+    duration_minutes: int | None = None
+    host_id: str | None = None
+    host_email: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "uuid": self.uuid,
+            "topic": self.topic,
+            "start_time": iso_utc(self.start_time),
+        }
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int  # milliseconds from the start of the audio file
+    end: int
+    confidence: float
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Utterance:
+    speaker: str
+    start: int
+    end: int
+    text: str
+    confidence: float
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A finished (or failed) AssemblyAI transcript, reduced to what we write."""
+
+    id: str
+    status: str
+    text: str = ""
+    language_code: str | None = None
+    language_confidence: float | None = None
+    audio_duration: float | None = None  # seconds
+    speech_model_used: str | None = None
+    confidence: float | None = None
+    words: tuple[Word, ...] = ()
+    utterances: tuple[Utterance, ...] | None = None
+    error: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """``2026-03-14T15:30:00Z`` for an aware datetime, None for None."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,362 @@
+"""The engine: recordings in, transcripts out, exactly once per recording file.
+
+For each meeting instance it chooses the audio file, consults the ledger (skip what is done,
+resume what is in flight, reconcile what crashed between intent and submit), records the intent
+**before** submitting, submits the hand-off URL, follows every job and writes the outputs.
+Polling waits first about as long as the job should take, then backs off.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..assembly import AmbiguousSubmit, AssemblyClient, TranscriptionOptions
+from ..errors import (
+    NoAudio,
+    NotFound,
+    StillProcessing,
+    TranscribeZoomError,
+    TranscriptionFailed,
+    WaitTimeout,
+)
+from ..events import EventSink, Notice, RecordingStage, discard
+from ..ledger import Ledger, LedgerEntry, Row, url_key
+from ..models import MeetingInfo, Transcript
+from ..outputs import FORMATS, write_outputs
+from ..redact import Secret
+from ..zoom import MeetingRecordings, RecordingFile, ZoomClient, choose_audio_file, handoff_url
+from .results import RecordingResult
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """When to look at a job: first after its expected duration, then backing off.
+
+    AssemblyAI transcribes about an hour of audio in ~35 s (``realtime_factor`` ~100).
+    """
+
+    realtime_factor: float = 100.0
+    overhead: float = 4.0
+    min_interval: float = 1.0
+    max_interval: float = 15.0
+    growth: float = 1.5
+
+    def expected(self, audio_seconds: float | None) -> float:
+        return self.overhead + (audio_seconds or 600.0) / self.realtime_factor
+
+    def first_check(self, audio_seconds: float | None) -> float:
+        return max(self.min_interval, self.expected(audio_seconds))
+
+    def next_check(self, audio_seconds: float | None, misses: int) -> float:
+        base = max(self.min_interval, 0.1 * self.expected(audio_seconds))
+        return min(self.max_interval, base * self.growth ** max(0, misses - 1))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out_dir: Path
+    transcription: TranscriptionOptions = field(default_factory=TranscriptionOptions)
+    formats: tuple[str, ...] = FORMATS
+    handoff_ttl: int = 6 * 3600
+    timeout: float | None = None  # seconds for the whole wait
+    wait_processing: float = 0.0  # seconds to wait for files Zoom is still processing
+    processing_recheck: float = 30.0
+    retry_failed: bool = True
+    poll: PollPlan = field(default_factory=PollPlan)
+    resume_hint: str = "run the same command again"
+
+
+@dataclass
+class _Job:
+    """One recording file in flight at AssemblyAI."""
+
+    recordings: MeetingRecordings
+    file: RecordingFile
+    transcript_id: str
+    misses: int = 0
+    resubmitted: set[str] = field(default_factory=set)
+
+    @property
+    def label(self) -> str:
+        return label_of(self.recordings.meeting)
+
+
+def label_of(meeting: MeetingInfo) -> str:
+    when = meeting.start_time.strftime("%Y-%m-%d %H:%M") if meeting.start_time else "?"
+    return f"{meeting.topic or meeting.uuid} ({when})"
+
+
+class Pipeline:
+    """Runs recordings through AssemblyAI; one instance per command run."""
+
+    def __init__(
+        self,
+        zoom: ZoomClient,
+        assembly: AssemblyClient,
+        ledger: Ledger,
+        options: RunOptions,
+        *,
+        sink: EventSink = discard,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.zoom = zoom
+        self.assembly = assembly
+        self.ledger = ledger
+        self.options = options
+        self.sink = sink
+        self.clock = clock
+        self.sleep = sleep
+        self._queue: list[tuple[float, int, _Job | MeetingInfo]] = []
+        self._order = itertools.count()
+        self._results: list[RecordingResult] = []
+        self._waiting: dict[str, float] = {}  # meeting uuid -> deadline (still processing)
+
+    # -- entry point --------------------------------------------------------------------------
+    def run(self, meetings: Iterable[MeetingRecordings]) -> list[RecordingResult]:
+        """Transcribe every meeting instance given; results in the order they finished."""
+        started = self.clock()
+        deadline = started + self.options.timeout if self.options.timeout else None
+        for recordings in meetings:
+            self._start(recordings)
+        while self._queue:
+            due, _, item = self._queue[0]
+            now = self.clock()
+            if deadline is not None and due > deadline:
+                self._time_out()
+                break
+            if due > now:
+                self.sleep(due - now)
+                continue
+            heapq.heappop(self._queue)
+            if isinstance(item, _Job):
+                self._check(item)
+            else:
+                self._recheck_processing(item)
+        return self._results
+
+    def _schedule(self, delay: float, item: _Job | MeetingInfo) -> None:
+        heapq.heappush(self._queue, (self.clock() + delay, next(self._order), item))
+
+    def _emit(self, file_id: str, meeting: MeetingInfo, stage: str, detail: str = "") -> None:
+        self.sink(RecordingStage(file_id, label_of(meeting), stage, detail))
+
+    def _finish(self, result: RecordingResult) -> None:
+        self._results.append(result)
+        self._emit(result.recording_file_id, result.meeting, result.status, result.detail())
+
+    # -- starting a recording -----------------------------------------------------------------
+    def _start(self, recordings: MeetingRecordings) -> None:
+        meeting = recordings.meeting
+        try:
+            file = choose_audio_file(recordings)
+        except StillProcessing as exc:
+            if self.options.wait_processing > 0:
+                self._waiting.setdefault(meeting.uuid, self.clock() + self.options.wait_processing)
+                self._emit(meeting.uuid, meeting, "waiting", "Zoom is still processing the file")
+                self._schedule(self._recheck_delay(meeting), meeting)
+                return
+            self._finish(RecordingResult.failure(meeting, "", exc, status="processing"))
+            return
+        except NoAudio as exc:
+            self._finish(RecordingResult.failure(meeting, "", exc, status="skipped"))
+            return
+        if file.is_video:
+            self.sink(Notice(f"{label_of(meeting)}: no audio-only file, using the "
+                             f"{file.recording_type or 'video'} MP4 instead.", warning=True))
+        row = self.ledger.ensure(
+            LedgerEntry.for_meeting(
+                meeting, file.id, file_type=file.file_type, file_size=file.file_size
+            )
+        )
+        self._resume_or_submit(recordings, file, row)
+
+    def _resume_or_submit(
+        self, recordings: MeetingRecordings, file: RecordingFile, row: Row
+    ) -> None:
+        meeting = recordings.meeting
+        if row.state == "completed" and row.transcript_id:
+            if all(Path(p).exists() for p in row.outputs.values()) and row.outputs:
+                self._finish(RecordingResult.from_row(meeting, row, cached=True))
+                return
+            # Files deleted since: fetch the finished transcript again, never resubmit.
+            self._schedule(0.0, _Job(recordings, file, row.transcript_id))
+            return
+        if row.state == "submitted" and row.transcript_id:
+            self._emit(file.id, meeting, "resumed", f"transcript {row.transcript_id}")
+            self._schedule(0.0, _Job(recordings, file, row.transcript_id))
+            return
+        if row.state == "submitting":
+            found = self.assembly.find_job(row.audio_url_key or "")
+            if found is not None:
+                self.ledger.mark_submitted(file.id, found.id)
+                self._emit(file.id, meeting, "resumed", f"found transcript {found.id}")
+                self._schedule(0.0, _Job(recordings, file, found.id))
+                return
+            self.ledger.reset_to_pending(file.id)
+        elif row.state == "skipped" or (row.state == "failed" and not self.options.retry_failed):
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        self._submit(recordings, file, resubmitted=set())
+
+    def _handoff(self, recordings: MeetingRecordings, file: RecordingFile) -> str:
+        token = recordings.download_access_token
+        if token is None:
+            self.sink(Notice(
+                "Zoom gave no download-scoped token; handing AssemblyAI a URL with the "
+                "account-wide access token instead (it stays valid for up to an hour).",
+                warning=True,
+            ))
+            token = Secret(self.zoom.api.tokens.token())
+        return handoff_url(file, token)
+
+    def _submit(
+        self, recordings: MeetingRecordings, file: RecordingFile, *, resubmitted: set[str]
+    ) -> None:
+        meeting = recordings.meeting
+        url = self._handoff(recordings, file)
+        key = url_key(url)
+        if not self.ledger.claim_for_submit(file.id, key, allow_failed=True):
+            row = self.ledger.get(file.id)
+            if row is not None and row.state in ("submitted", "completed", "submitting"):
+                self._resume_or_submit(recordings, file, row)
+            return
+        try:
+            try:
+                transcript_id = self.assembly.submit(url, self.options.transcription)
+            except AmbiguousSubmit:
+                found = self.assembly.find_job(key)
+                transcript_id = (
+                    found.id if found else self.assembly.submit(url, self.options.transcription)
+                )
+        except AmbiguousSubmit:
+            exc = TranscribeZoomError(
+                "The connection to AssemblyAI dropped while submitting; run the same command "
+                "again (the ledger makes sure nothing is paid twice).",
+                code="submit_interrupted",
+            )
+            self._finish(RecordingResult.failure(meeting, file.id, exc))
+            return
+        except TranscribeZoomError as exc:
+            self.ledger.mark_failed(file.id, exc.code, exc.message)
+            if exc.exit_code != 1:
+                raise
+            self._finish(RecordingResult.failure(meeting, file.id, exc))
+            return
+        self.ledger.mark_submitted(file.id, transcript_id)
+        self._emit(file.id, meeting, "submitted", f"transcript {transcript_id}")
+        job = _Job(recordings, file, transcript_id, resubmitted=resubmitted)
+        self._schedule(self.options.poll.first_check(file.duration_seconds), job)
+
+    # -- following a job ----------------------------------------------------------------------
+    def _check(self, job: _Job) -> None:
+        transcript = self.assembly.get(job.transcript_id)
+        meeting = job.recordings.meeting
+        if transcript.status == "completed":
+            self._complete(job, transcript)
+        elif transcript.status == "error":
+            self._job_failed(job, transcript.error or "unknown error")
+        else:
+            job.misses += 1
+            if job.misses == 1:
+                self._emit(job.file.id, meeting, transcript.status)
+            self._schedule(
+                self.options.poll.next_check(job.file.duration_seconds, job.misses), job
+            )
+
+    def _complete(self, job: _Job, transcript: Transcript) -> None:
+        meeting = job.recordings.meeting
+        files = write_outputs(
+            self.options.out_dir, meeting, job.file.id, transcript, self.options.formats
+        )
+        self.ledger.mark_completed(
+            job.file.id,
+            files,
+            language_code=transcript.language_code,
+            audio_duration=transcript.audio_duration,
+            transcript_id=job.transcript_id,
+        )
+        self._finish(RecordingResult.completed(meeting, job.file.id, transcript, files))
+
+    def _job_failed(self, job: _Job, error: str) -> None:
+        lowered = error.lower()
+        meeting = job.recordings.meeting
+        if lowered.startswith(("download error", "file does not appear to contain audio")):
+            kind = "download"
+        elif lowered.startswith("server error"):
+            kind = "server"
+        else:
+            kind = ""
+        if kind and kind not in job.resubmitted:
+            self._emit(job.file.id, meeting, "resubmitting", f"AssemblyAI: {error}")
+            self.ledger.reset_to_pending(job.file.id)
+            fresh = self._fresh(job.recordings)
+            self._submit(fresh, job.file, resubmitted=job.resubmitted | {kind})
+            return
+        reason = error
+        if "text/html" in lowered:
+            reason = ("Zoom answered AssemblyAI's download with an HTML page instead of audio "
+                      "(the download token was refused)")
+        exc = TranscriptionFailed(
+            f"AssemblyAI could not transcribe '{label_of(meeting)}': {reason.rstrip('.')}."
+        )
+        self.ledger.mark_failed(job.file.id, exc.code, exc.message)
+        self._finish(RecordingResult.failure(meeting, job.file.id, exc, job.transcript_id))
+
+    def _fresh(self, recordings: MeetingRecordings) -> MeetingRecordings:
+        """The meeting again with a new download token (the old URL may have expired)."""
+        try:
+            return self.zoom.meeting_recordings(
+                recordings.meeting.uuid, download_token_ttl=self.options.handoff_ttl
+            )
+        except NotFound:
+            return recordings
+
+    # -- files Zoom is still processing ------------------------------------------------------
+    def _recheck_delay(self, meeting: MeetingInfo) -> float:
+        remaining = self._waiting.get(meeting.uuid, self.clock()) - self.clock()
+        return max(0.0, min(self.options.processing_recheck, remaining))
+
+    def _recheck_processing(self, meeting: MeetingInfo) -> None:
+        recordings = self.zoom.meeting_recordings(
+            meeting.uuid, download_token_ttl=self.options.handoff_ttl
+        )
+        try:
+            choose_audio_file(recordings)
+        except StillProcessing as exc:
+            if self.clock() >= self._waiting[meeting.uuid]:
+                self._finish(RecordingResult.failure(meeting, "", exc, status="processing"))
+            else:
+                self._schedule(self._recheck_delay(meeting), meeting)
+            return
+        except NoAudio:
+            pass
+        self._waiting.pop(meeting.uuid, None)
+        self._start(recordings)
+
+    def _time_out(self) -> None:
+        for _, _, item in self._queue:
+            if isinstance(item, _Job):
+                exc = WaitTimeout(
+                    f"Still transcribing '{item.label}' when --timeout ran out; the job keeps "
+                    f"running at AssemblyAI ({item.transcript_id}): {self.options.resume_hint} "
+                    "to pick it up without paying twice."
+                )
+                self._finish(
+                    RecordingResult.failure(
+                        item.recordings.meeting, item.file.id, exc, item.transcript_id,
+                        status="timeout",
+                    )
+                )
+            else:
+                exc2 = StillProcessing(
+                    f"Zoom was still processing '{label_of(item)}' when --timeout ran out; "
+                    f"{self.options.resume_hint} later."
+                )
+                self._finish(RecordingResult.failure(item, "", exc2, status="processing"))
+        self._queue.clear()

@@ -1,0 +1,46 @@
+"""``transcribe-zoom status``: what the ledger in an output folder says, without any API call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .errors import UsageError
+from .ledger import Ledger, ledger_path
+
+
+def print_status(out: Path, *, json_out: bool) -> None:
+    """Counts by state, audio hours, and every failure with its reason."""
+    if not ledger_path(out).exists():
+        raise UsageError(
+            f"No ledger in {out}: nothing was transcribed there yet (or pass the right --out).",
+            code="no_ledger",
+        )
+    with Ledger.open(out) as ledger:
+        counts = ledger.counts()
+        failed = ledger.rows(["failed"])
+        completed = ledger.rows(["completed"])
+    hours = sum(r.audio_duration or 0 for r in completed) / 3600
+    if json_out:
+        doc = {
+            "counts": counts,
+            "audio_hours": round(hours, 3),
+            "failures": [
+                {"recording_file_id": r.recording_file_id, "topic": r.topic,
+                 "code": r.error_code, "message": r.error_message}
+                for r in failed
+            ],
+        }
+        sys.stdout.write(json.dumps(doc) + "\n")
+        return
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    total = sum(counts.values())
+    parts = ", ".join(f"{state} {n}" for state, n in counts.items() if n)
+    console.print(f"{total} recordings in {ledger_path(out)}: {parts or 'none'}")
+    console.print(f"Transcribed audio: {hours:.2f} h")
+    for row in failed:
+        console.print(f"  failed: {row.topic or row.meeting_uuid} ({row.start_time}) "
+                      f"[{row.error_code}] {row.error_message}")

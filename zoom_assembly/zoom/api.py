@@ -1,0 +1,376 @@
+"""Zoom's HTTP layer: Server-to-Server OAuth tokens and one retrying GET for every API call.
+
+- Tokens are cached until ``early_refresh`` seconds before ``expires_in`` (thread-safe); a 401
+  with code 124 (token revoked or replaced) invalidates the cached token, fetches a new one
+  **once** and retries the call.
+- 429 with ``Retry-After`` in seconds is waited out (capped); the daily limit (``Retry-After``
+  as an ISO date) raises :class:`RateLimited` with the resume time instead of sleeping.
+- 5xx and connection errors back off exponentially with jitter (``retry.RetryPolicy``).
+- Zoom error bodies ``{"code", "message"}`` become typed errors with stable codes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from ..errors import (
+    AuthError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ScopeError,
+    ServiceError,
+    TranscribeZoomError,
+    UsageError,
+)
+from ..events import EventSink, RetryScheduled, discard
+from ..redact import Secret, redact, redact_url
+from ..retry import RetryPolicy, Verdict, is_retryable_status, parse_retry_after, retry_call
+
+USER_AGENT = "transcribe-zoom (+https://pypi.org/project/transcribe-zoom)"
+_SCOPES_IN_MESSAGE = re.compile(r"scopes?\s*:?\s*\[([^\]]*)\]", re.IGNORECASE)
+
+
+class _RetryableResponse(Exception):
+    """Internal: a response worth retrying (429/5xx); carries it for the verdict."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+class _TokenRejected(Exception):
+    """Internal: 401 code 124 on an API call."""
+
+
+def _judge(exc: Exception) -> Verdict:
+    if isinstance(exc, _RetryableResponse):
+        response = exc.response
+        reason = f"HTTP {response.status_code}"
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if response.status_code == 429:
+            if response.headers.get("X-RateLimit-Type", "").lower().startswith("daily"):
+                return Verdict(retry=False, reason="daily limit")
+            return Verdict(retry=True, reason="rate limited (429)", retry_after=retry_after)
+        return Verdict(retry=True, reason=reason)
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return Verdict(retry=True, reason="connection problem")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return Verdict(retry=True, reason="connection dropped")
+    return Verdict(retry=False)
+
+
+def zoom_error_body(response: requests.Response) -> tuple[int | None, str]:
+    """Zoom's ``{"code", "message"}`` (or OAuth's ``{"error", "reason"}``) from a response."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, ""
+    if not isinstance(body, dict):
+        return None, ""
+    code = body.get("code")
+    message = body.get("message") or body.get("reason") or body.get("error") or ""
+    return (code if isinstance(code, int) else None), redact(str(message))
+
+
+def rate_limit_error(response: requests.Response) -> RateLimited:
+    """The error for a 429 we will not wait out (daily limit, or too long a Retry-After)."""
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if retry_after.until is not None:
+        when = retry_after.until.strftime("%Y-%m-%d %H:%M UTC")
+        return RateLimited(
+            f"Zoom's daily API limit for this account is used up; run the same command again "
+            f"after {when} to continue where it stopped.",
+            retry_after=retry_after.seconds,
+            resume_at=retry_after.until,
+        )
+    wait = f" (Zoom asks to wait {retry_after.seconds:.0f} s)" if retry_after.seconds else ""
+    return RateLimited(
+        f"Zoom kept answering 'too many requests'{wait}; wait a minute and run the same "
+        "command again, or lower --concurrency.",
+        retry_after=retry_after.seconds,
+    )
+
+
+def map_zoom_error(response: requests.Response, what: str) -> TranscribeZoomError:
+    """A typed error, with a stable code and one sentence, for a failed Zoom API response."""
+    status = response.status_code
+    code, message = zoom_error_body(response)
+    detail = f" (Zoom said: {message})" if message else ""
+    if status == 429:
+        return rate_limit_error(response)
+    if code == 4711:
+        match = _SCOPES_IN_MESSAGE.search(message)
+        scopes = [s.strip() for s in match.group(1).split(",") if s.strip()] if match else []
+        named = ", ".join(scopes) if scopes else "the scopes listed in the README"
+        return ScopeError(
+            f"The Zoom app is missing scopes for {what}: add {named} to the Server-to-Server "
+            "OAuth app in the Zoom Marketplace (Scopes tab), then run `transcribe-zoom check`.",
+            scopes=scopes,
+        )
+    if code == 3301:
+        return NotFound(
+            f"Zoom has no cloud recording for {what}; check the meeting ID and that the "
+            "meeting was recorded to the cloud (local recordings are not on Zoom).",
+            code="no_recording",
+        )
+    if code in (1001, 1010):
+        return NotFound(
+            f"Zoom does not know the user in {what}{detail}; check the email or user ID "
+            "(`transcribe-zoom backfill --all-users` lists everyone).",
+            code="user_not_found",
+        )
+    if code in (3001, 3000) or (status == 404 and code is None):
+        return NotFound(
+            f"Zoom has no meeting for {what}{detail}; check the meeting ID or UUID.",
+            code="meeting_not_found",
+        )
+    if code == 200 or status == 403:
+        return PermissionDenied(
+            f"Zoom refused access to {what}{detail}; the app's account needs a paid plan with "
+            "cloud recording and admin rights over that user.",
+        )
+    if status == 401:
+        return AuthError(
+            f"Zoom rejected the access token for {what}{detail}; check the app is activated "
+            "and run `transcribe-zoom check`.",
+            code="invalid_token",
+        )
+    if code == 300 or status == 400:
+        return UsageError(f"Zoom refused the request for {what}{detail}.", code="zoom_bad_request")
+    return ServiceError(
+        f"Zoom answered HTTP {status} for {what}{detail}; try again later.", status=status
+    )
+
+
+@dataclass
+class _CachedToken:
+    value: Secret
+    expires_at: float
+    scopes: frozenset[str]
+
+
+class ZoomTokenProvider:
+    """Server-to-Server OAuth access tokens: fetched with Basic auth + form body, cached."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        oauth_url: str,
+        account_id: str,
+        client_id: str,
+        client_secret: Secret,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        early_refresh: float = 60.0,
+        timeout: float = 30.0,
+        sink: EventSink = discard,
+    ) -> None:
+        self._session = session
+        self._oauth_url = oauth_url
+        self._account_id = account_id
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._policy = policy
+        self._sleep = sleep
+        self._clock = clock
+        self._early_refresh = early_refresh
+        self._timeout = timeout
+        self._sink = sink
+        self._lock = threading.Lock()
+        self._cached: _CachedToken | None = None
+        self.fetch_count = 0
+
+    def __repr__(self) -> str:
+        return f"ZoomTokenProvider(oauth_url={self._oauth_url!r}, account_id={self._account_id!r})"
+
+    def token(self) -> str:
+        """A valid access token, fetching a new one when none is cached or it nears expiry."""
+        with self._lock:
+            cached = self._cached
+            if cached is None or self._clock() >= cached.expires_at - self._early_refresh:
+                cached = self._cached = self._fetch()
+            return cached.value.reveal()
+
+    def scopes(self) -> frozenset[str]:
+        """The scopes granted to the app, as reported with the current token."""
+        self.token()
+        assert self._cached is not None
+        return self._cached.scopes
+
+    def invalidate(self, rejected: str) -> None:
+        """Forget ``rejected`` (if still cached) so the next :meth:`token` fetches a new one."""
+        with self._lock:
+            if self._cached is not None and self._cached.value.reveal() == rejected:
+                self._cached = None
+
+    def _fetch(self) -> _CachedToken:
+        def post() -> requests.Response:
+            response = self._session.post(
+                self._oauth_url,
+                auth=(self._client_id, self._client_secret.reveal()),
+                data={"grant_type": "account_credentials", "account_id": self._account_id},
+                timeout=self._timeout,
+            )
+            if is_retryable_status(response.status_code):
+                raise _RetryableResponse(response)
+            return response
+
+        response = self._call(post)
+        self.fetch_count += 1
+        if response.status_code != 200:
+            raise self._oauth_error(response)
+        try:
+            body = response.json()
+            value = str(body["access_token"])
+            expires_in = float(body.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError):
+            raise ServiceError(
+                "Zoom's token endpoint answered something that is not a token; check "
+                "ZOOM_OAUTH_URL and try again.",
+                status=response.status_code,
+            ) from None
+        scopes = frozenset(str(body.get("scope", "")).split())
+        return _CachedToken(Secret(value), self._clock() + expires_in, scopes)
+
+    def _call(self, post: Callable[[], requests.Response]) -> requests.Response:
+        try:
+            return retry_call(
+                post,
+                judge=_judge,
+                policy=self._policy,
+                sleep=self._sleep,
+                on_retry=lambda n, d, why: self._sink(RetryScheduled("zoom", why, d, n)),
+            )
+        except _RetryableResponse as exc:
+            if exc.response.status_code == 429:
+                raise rate_limit_error(exc.response) from None
+            raise ServiceError(
+                f"Zoom's token endpoint answered HTTP {exc.response.status_code} repeatedly; "
+                "try again later.",
+                status=exc.response.status_code,
+            ) from None
+        except requests.RequestException as exc:
+            raise ServiceError(
+                f"Cannot reach Zoom at {redact_url(self._oauth_url)} ({type(exc).__name__}); "
+                "check the network and ZOOM_OAUTH_URL.",
+            ) from None
+
+    def _oauth_error(self, response: requests.Response) -> TranscribeZoomError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        error = str(body.get("error", "")) if isinstance(body, dict) else ""
+        reason = redact(str(body.get("reason", ""))) if isinstance(body, dict) else ""
+        if error == "unsupported_grant_type":
+            return AuthError(
+                "Zoom refused the account_credentials grant: the app must be a "
+                "Server-to-Server OAuth app (Zoom Marketplace > Develop > Build App).",
+                code="unsupported_grant_type",
+            )
+        said = f" (Zoom said: {reason})" if reason else ""
+        return AuthError(
+            f"Zoom rejected the app credentials{said}; check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID "
+            "and ZOOM_CLIENT_SECRET against the app's App Credentials page.",
+            code=error or "invalid_client",
+        )
+
+
+class ZoomApi:
+    """Authenticated, retrying JSON GETs against Zoom's REST API."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        tokens: ZoomTokenProvider,
+        session: requests.Session,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 30.0,
+        sink: EventSink = discard,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+        self.session = session
+        self._policy = policy
+        self._sleep = sleep
+        self._timeout = timeout
+        self._sink = sink
+        self.request_count = 0
+
+    def __repr__(self) -> str:
+        return f"ZoomApi(base_url={self.base_url!r})"
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *, what: str) -> Any:
+        """GET ``path`` (already URL-encoded) and return its JSON; ``what`` names it in errors."""
+        url = f"{self.base_url}{path}"
+        try:
+            return self._get_once_refreshing(url, params, what)
+        except _TokenRejected:
+            raise AuthError(
+                f"Zoom rejected a freshly issued access token for {what}; another process may "
+                "be fetching tokens for the same app, or the app was deactivated. Try again.",
+                code="invalid_token",
+            ) from None
+
+    def _get_once_refreshing(self, url: str, params: Mapping[str, Any] | None, what: str) -> Any:
+        token = self.tokens.token()
+        try:
+            return self._get(url, params, what, token)
+        except _TokenRejected:
+            # A token revoked or replaced mid-run: fetch a new one once and try again.
+            self.tokens.invalidate(token)
+            return self._get(url, params, what, self.tokens.token())
+
+    def _get(self, url: str, params: Mapping[str, Any] | None, what: str, token: str) -> Any:
+        def attempt() -> requests.Response:
+            self.request_count += 1
+            response = self.session.get(
+                url,
+                params=params,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                timeout=self._timeout,
+            )
+            if is_retryable_status(response.status_code):
+                raise _RetryableResponse(response)
+            return response
+
+        try:
+            response = retry_call(
+                attempt,
+                judge=_judge,
+                policy=self._policy,
+                sleep=self._sleep,
+                on_retry=lambda n, d, why: self._sink(RetryScheduled("zoom", why, d, n)),
+            )
+        except _RetryableResponse as exc:
+            raise map_zoom_error(exc.response, what) from None
+        except requests.RequestException as exc:
+            raise ServiceError(
+                f"Cannot reach Zoom for {what} ({type(exc).__name__}); check the network "
+                "and ZOOM_API_BASE_URL, then run the same command again.",
+            ) from None
+        if response.status_code == 401 and zoom_error_body(response)[0] in (124, None):
+            raise _TokenRejected()
+        if response.status_code != 200:
+            raise map_zoom_error(response, what)
+        try:
+            return response.json()
+        except ValueError:
+            raise ServiceError(
+                f"Zoom answered {what} with something that is not JSON "
+                f"({response.headers.get('Content-Type', 'no content type')}); check "
+                "ZOOM_API_BASE_URL.",
+                status=response.status_code,
+            ) from None
