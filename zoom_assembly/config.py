@@ -118,6 +118,7 @@ def load_settings(
     env_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, object] | None = None,
+    use_env_file: bool = True,
 ) -> Settings:
     """Build :class:`Settings`: ``overrides`` (flags) > ``environ`` > the env file.
 
@@ -125,7 +126,7 @@ def load_settings(
     """
     environ = os.environ if environ is None else environ
     path = env_file if env_file is not None else DEFAULT_ENV_FILE
-    from_file = read_env_file(path, explicit=env_file is not None)
+    from_file = read_env_file(path, explicit=env_file is not None) if use_env_file else {}
     merged: dict[str, str] = {**from_file, **{k: v for k, v in environ.items() if v != ""}}
 
     values: dict[str, object] = {"env_file": path}

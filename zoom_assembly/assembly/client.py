@@ -152,6 +152,7 @@ class AssemblyClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         sink: EventSink = discard,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         settings.require_assemblyai()
         sdk_settings = aai_types.Settings(
@@ -160,6 +161,16 @@ class AssemblyClient:
             http_timeout=settings.http_timeout,
         )
         self._client = aai.Client(settings=sdk_settings)
+        if transport is not None:  # tests: the SDK's client, over a mocked transport
+            sdk_http = self._client.http_client
+            self._client._http_client = httpx.Client(
+                base_url=sdk_http.base_url,
+                headers=sdk_http.headers,
+                timeout=sdk_http.timeout,
+                transport=transport,
+                event_hooks=sdk_http.event_hooks,
+            )
+            sdk_http.close()
         self._http = self._client.http_client
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
