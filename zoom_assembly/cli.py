@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -190,23 +190,6 @@ def _run_options(
     )
 
 
-def check_out_dir(out: Path) -> None:
-    """Fail early, with one sentence, when the output folder cannot be created or written."""
-    import os
-
-    from .errors import OutputError
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot create the output folder {out} ({exc.strerror or exc}); choose another "
-            "with --out."
-        ) from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise OutputError(f"Cannot write to the output folder {out}; choose another with --out.")
-
-
 def report(results: Sequence[RecordingResult], *, json_out: bool, quiet: bool) -> int:
     """Print results (table or JSON lines) and return the exit code they add up to."""
     from .render import print_json_lines, print_summary
@@ -216,42 +199,6 @@ def report(results: Sequence[RecordingResult], *, json_out: bool, quiet: bool) -
     elif not quiet or any(not r.ok for r in results):
         print_summary(results)
     return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
-
-
-def run_meeting(
-    meeting: str,
-    settings: Settings,
-    options: RunOptions,
-    *,
-    latest: bool,
-    renderer: Callable[[Any], None],
-    sleep: Callable[[float], None] | None = None,
-) -> list[RecordingResult]:
-    """The single-meeting job, from arguments to results (shared by the command and the demo)."""
-    import time
-
-    from .assembly import AssemblyClient
-    from .ledger import Ledger
-    from .pipeline import Pipeline, meeting_instances
-    from .zoom import build_zoom_client, parse_meeting_ref
-
-    ref = parse_meeting_ref(meeting)
-    settings.require_zoom()
-    settings.require_assemblyai()
-    check_out_dir(options.out_dir)
-    zoom = build_zoom_client(settings, sink=renderer)
-    assembly = AssemblyClient(settings, sink=renderer)
-    try:
-        with Ledger.open(options.out_dir) as ledger:
-            instances = meeting_instances(
-                ref, zoom, latest=latest, ttl=options.handoff_ttl, sink=renderer
-            )
-            pipeline = Pipeline(
-                zoom, assembly, ledger, options, sink=renderer, sleep=sleep or time.sleep
-            )
-            return pipeline.run(instances)
-    finally:
-        assembly.close()
 
 
 @app.command("transcribe")
@@ -284,7 +231,103 @@ def transcribe(
             model=model, keyterm=keyterm, fmt=fmt, ttl=ttl, timeout=timeout, wait=wait,
             resume_hint=f"run `transcribe-zoom {meeting}` again",
         )
-        results = run_meeting(meeting, settings, options, latest=latest, renderer=renderer)
+        from .pipeline import transcribe_meetings
+
+        results = transcribe_meetings([meeting], settings, options, latest=latest, sink=renderer)
+        code = report(results, json_out=json_out, quiet=quiet)
+    raise typer.Exit(code)
+
+
+@app.command("backfill")
+def backfill_command(
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: 30 days ago).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today, UTC).")
+    ] = None,
+    user: Annotated[
+        list[str] | None, typer.Option("--user", help="A user's email or ID (repeatable).")
+    ] = None,
+    all_users: Annotated[
+        bool, typer.Option("--all-users", help="Every active and deactivated user.")
+    ] = False,
+    account: Annotated[
+        bool, typer.Option("--account", help="The account-wide listing (needs its scope).")
+    ] = False,
+    topic: Annotated[
+        str | None, typer.Option("--topic", help="Only topics matching this regex.")
+    ] = None,
+    min_duration: Annotated[
+        int, typer.Option("--min-duration", min=0, help="Skip meetings shorter (minutes).")
+    ] = 0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=1000,
+                          help="AssemblyAI jobs in flight at once (free tier: 5).")
+    ] = 50,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Also retry recordings that failed before.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be transcribed, with cost.")
+    ] = False,
+    price_per_hour: Annotated[
+        float, typer.Option("--price-per-hour", min=0, help="USD per audio hour, for --dry-run.")
+    ] = 0.15,
+    out: OutOpt = Path("transcripts"),
+    env_file: EnvFileOpt = None,
+    language: LanguageOpt = "auto",
+    speakers: SpeakersOpt = True,
+    speakers_expected: SpeakersExpectedOpt = None,
+    model: ModelOpt = None,
+    keyterm: KeytermOpt = None,
+    fmt: FormatOpt = ALL_FORMATS,
+    json_out: JsonOpt = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    wait: WaitOpt = 0.0,
+    timeout: TimeoutOpt = None,
+    ttl: TtlOpt = 6 * 3600,
+) -> None:
+    """Transcribe every recording of some users, all users or the account over a date range."""
+    renderer = _renderer(json_out, verbose, quiet)
+    with _errors_to_exit(renderer):
+        from .pipeline import Selection, compile_topic, default_range, parse_day
+
+        start, end = default_range()
+        if date_from:
+            start = parse_day(date_from, "--from")
+        if date_to:
+            end = parse_day(date_to, "--to")
+        selection = Selection(
+            start=start, end=end, users=tuple(user or ()), all_users=all_users, account=account,
+            topic=compile_topic(topic), min_duration_minutes=min_duration,
+        )
+        settings = _load_settings(env_file, renderer)
+        if dry_run:
+            from .plan import print_plan
+
+            raise typer.Exit(print_plan(selection, settings, out, price_per_hour,
+                                        json_out=json_out, sink=renderer))
+        options = _run_options(
+            out, language=language, speakers=speakers, speakers_expected=speakers_expected,
+            model=model, keyterm=keyterm, fmt=fmt, ttl=ttl, timeout=timeout, wait=wait,
+            resume_hint="run the same backfill command again",
+        )
+        from dataclasses import replace
+
+        from .pipeline import backfill
+        from .progress import Progress
+
+        options = replace(options, concurrency=concurrency, retry_failed=retry_failed)
+        try:
+            with Progress(renderer) as progress:
+                results = backfill(selection, settings, options, sink=progress)
+        except KeyboardInterrupt:
+            renderer.error("Stopped. Finished transcripts are written and jobs in flight are "
+                           "recorded in the ledger: run the same backfill command again to "
+                           "resume without paying twice.")
+            raise typer.Exit(130) from None
         code = report(results, json_out=json_out, quiet=quiet)
     raise typer.Exit(code)
 

@@ -33,10 +33,10 @@ def settings_for(env: dict[str, str]) -> Settings:
 
 def run_demo(out: Path, *, renderer: EventSink) -> list[RecordingResult]:
     """Run the demo and return one result per recording."""
-    from .cli import check_out_dir
     from .emulator import Emulator
+    from .pipeline import ensure_out_dir, transcribe_meetings
 
-    check_out_dir(out)
+    ensure_out_dir(out)
     with Emulator(concurrency=5, speed=DEMO_SPEED) as emu:
         renderer(Notice(f"Emulated Zoom and AssemblyAI listening on {emu.base_url}"))
         refs: list[str] = []
@@ -53,26 +53,4 @@ def run_demo(out: Path, *, renderer: EventSink) -> list[RecordingResult]:
                           max_interval=1.0),
             resume_hint="run `transcribe-zoom demo` again",
         )
-        return transcribe_refs(refs, settings_for(emu.env()), options, renderer)
-
-
-def transcribe_refs(
-    refs: list[str], settings: Settings, options: RunOptions, renderer: EventSink
-) -> list[RecordingResult]:
-    """Transcribe several MEETING arguments in one pipeline run, so their jobs overlap."""
-    from .assembly import AssemblyClient
-    from .ledger import Ledger
-    from .pipeline import Pipeline, meeting_instances
-    from .zoom import build_zoom_client, parse_meeting_ref
-
-    zoom = build_zoom_client(settings, sink=renderer)
-    assembly = AssemblyClient(settings, sink=renderer)
-    try:
-        with Ledger.open(options.out_dir) as ledger:
-            instances = []
-            for ref in refs:
-                instances.extend(meeting_instances(
-                    parse_meeting_ref(ref), zoom, ttl=options.handoff_ttl, sink=renderer))
-            return Pipeline(zoom, assembly, ledger, options, sink=renderer).run(instances)
-    finally:
-        assembly.close()
+        return transcribe_meetings(refs, settings_for(emu.env()), options, sink=renderer)

@@ -40,6 +40,18 @@ class RecordingStage(Event):
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class RecordingDone(Event):
+    """A recording reached its final state for this run (completed, failed, skipped...)."""
+
+    recording_file_id: str
+    label: str
+    status: str
+    detail: str = ""
+    audio_duration: float | None = None
+    cached: bool = False
+
+
 EventSink = Callable[[Event], None]
 
 

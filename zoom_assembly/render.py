@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from .events import Event, Notice, RecordingStage, RetryScheduled
+from .events import Event, Notice, RecordingDone, RecordingStage, RetryScheduled
 from .redact import redact
 
 if TYPE_CHECKING:
@@ -56,7 +56,15 @@ class Renderer:
                 return None
             return (f"{event.service}: {event.reason}, retry {event.attempt} "
                     f"in {event.delay:.1f} s")
+        if isinstance(event, RecordingDone):
+            words = _STAGE_WORDS.get(event.status, event.status)
+            if event.status == "processing":
+                words = "still processing at Zoom"
+            detail = f": {event.detail}" if event.detail else ""
+            return f"{event.label} — {words}{detail}"
         if isinstance(event, RecordingStage):
+            if event.stage == "listed" and not self.verbose:
+                return None
             words = _STAGE_WORDS.get(event.stage, event.stage)
             detail = f": {event.detail}" if event.detail else ""
             return f"{event.label} — {words}{detail}"

@@ -308,6 +308,21 @@ class AssemblyClient:
             "listing transcripts", lambda: aai_api.list_transcripts(self._http, params)
         )
 
+    def statuses(self, ids: set[str], *, max_pages: int | None = None) -> dict[str, JobStatus]:
+        """Statuses of ``ids`` from the transcript list, newest first, stopping once all are seen.
+
+        Jobs not found within ``max_pages`` pages (default: enough for ``ids`` plus one) are
+        simply absent: check those one by one.
+        """
+        pages = max_pages if max_pages is not None else len(ids) // 200 + 2
+        found: dict[str, JobStatus] = {}
+        for job in self.recent_jobs(max_pages=pages):
+            if job.id in ids:
+                found[job.id] = job
+                if len(found) == len(ids):
+                    break
+        return found
+
     def find_job(self, audio_url_key: str, *, max_pages: int = 5) -> JobStatus | None:
         """The newest job for this audio (URL without its token) that has not failed."""
         for job in self.recent_jobs(max_pages=max_pages):

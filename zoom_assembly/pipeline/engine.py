@@ -24,7 +24,7 @@ from ..errors import (
     TranscriptionFailed,
     WaitTimeout,
 )
-from ..events import EventSink, Notice, RecordingStage, discard
+from ..events import EventSink, Notice, RecordingDone, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, Row, url_key
 from ..models import MeetingInfo, Transcript
 from ..outputs import FORMATS, write_outputs
@@ -45,6 +45,8 @@ class PollPlan:
     min_interval: float = 1.0
     max_interval: float = 15.0
     growth: float = 1.5
+    coalesce: float = 0.5  # checks due this close together share one round
+    batch_min: int = 4  # from this many due jobs on, one list call replaces per-job GETs
 
     def expected(self, audio_seconds: float | None) -> float:
         return self.overhead + (audio_seconds or 600.0) / self.realtime_factor
@@ -67,6 +69,7 @@ class RunOptions:
     wait_processing: float = 0.0  # seconds to wait for files Zoom is still processing
     processing_recheck: float = 30.0
     retry_failed: bool = True
+    concurrency: int = 50
     poll: PollPlan = field(default_factory=PollPlan)
     resume_hint: str = "run the same command again"
 
@@ -116,16 +119,32 @@ class Pipeline:
         self._order = itertools.count()
         self._results: list[RecordingResult] = []
         self._waiting: dict[str, float] = {}  # meeting uuid -> deadline (still processing)
+        self._started_files: dict[str, str] | None = None  # meeting uuid -> file id (ledger)
 
     # -- entry point --------------------------------------------------------------------------
     def run(self, meetings: Iterable[MeetingRecordings]) -> list[RecordingResult]:
-        """Transcribe every meeting instance given; results in the order they finished."""
+        """Transcribe every meeting instance given; results in the order they finished.
+
+        ``meetings`` is consumed lazily: a new recording is started only while fewer than
+        ``concurrency`` jobs are in flight, so hand-off URLs are used soon after they are made
+        and listing, submitting and collecting overlap.
+        """
         started = self.clock()
         deadline = started + self.options.timeout if self.options.timeout else None
-        for recordings in meetings:
-            self._start(recordings)
-        while self._queue:
-            due, _, item = self._queue[0]
+        source = iter(meetings)
+        exhausted = False
+        while True:
+            while not exhausted and self._in_flight() < self.options.concurrency:
+                recordings = next(source, None)
+                if recordings is None:
+                    exhausted = True
+                else:
+                    self._start(recordings)
+            if not self._queue:
+                if exhausted:
+                    break
+                continue
+            due = self._queue[0][0]
             now = self.clock()
             if deadline is not None and due > deadline:
                 self._time_out()
@@ -133,12 +152,27 @@ class Pipeline:
             if due > now:
                 self.sleep(due - now)
                 continue
-            heapq.heappop(self._queue)
+            self._process_due(now)
+        return self._results
+
+    def _in_flight(self) -> int:
+        return sum(1 for _, _, item in self._queue if isinstance(item, _Job))
+
+    def _process_due(self, now: float) -> None:
+        """Handle everything due now (and what falls due within ``coalesce`` seconds)."""
+        horizon = now + self.options.poll.coalesce
+        jobs: list[_Job] = []
+        while self._queue and self._queue[0][0] <= horizon:
+            _, _, item = heapq.heappop(self._queue)
             if isinstance(item, _Job):
-                self._check(item)
+                jobs.append(item)
             else:
                 self._recheck_processing(item)
-        return self._results
+        if len(jobs) >= self.options.poll.batch_min:
+            self._check_batch(jobs)
+        else:
+            for job in jobs:
+                self._check(job)
 
     def _schedule(self, delay: float, item: _Job | MeetingInfo) -> None:
         heapq.heappush(self._queue, (self.clock() + delay, next(self._order), item))
@@ -148,7 +182,10 @@ class Pipeline:
 
     def _finish(self, result: RecordingResult) -> None:
         self._results.append(result)
-        self._emit(result.recording_file_id, result.meeting, result.status, result.detail())
+        self.sink(RecordingDone(
+            result.recording_file_id, label_of(result.meeting), result.status, result.detail(),
+            result.audio_duration, result.cached,
+        ))
 
     # -- starting a recording -----------------------------------------------------------------
     def _start(self, recordings: MeetingRecordings) -> None:
@@ -166,6 +203,11 @@ class Pipeline:
         except NoAudio as exc:
             self._finish(RecordingResult.failure(meeting, "", exc, status="skipped"))
             return
+        earlier = self._earlier_file(meeting.uuid)
+        if earlier is not None and earlier != file.id:
+            # An earlier run started on another file of this instance (e.g. the MP4 while the
+            # M4A was processing): finish that one rather than paying for the meeting twice.
+            file = next((f for f in recordings.files if f.id == earlier), file)
         if file.is_video:
             self.sink(Notice(f"{label_of(meeting)}: no audio-only file, using the "
                              f"{file.recording_type or 'video'} MP4 instead.", warning=True))
@@ -175,6 +217,15 @@ class Pipeline:
             )
         )
         self._resume_or_submit(recordings, file, row)
+
+    def _earlier_file(self, meeting_uuid: str) -> str | None:
+        if self._started_files is None:
+            self._started_files = {
+                row.meeting_uuid: row.recording_file_id
+                for row in self.ledger.rows(["submitting", "submitted", "completed"])
+                if row.meeting_uuid
+            }
+        return self._started_files.get(meeting_uuid)
 
     def _resume_or_submit(
         self, recordings: MeetingRecordings, file: RecordingFile, row: Row
@@ -205,7 +256,11 @@ class Pipeline:
         self._submit(recordings, file, resubmitted=set())
 
     def _handoff(self, recordings: MeetingRecordings, file: RecordingFile) -> str:
+        """The URL AssemblyAI downloads from, with a download-scoped token when Zoom has one."""
         token = recordings.download_access_token
+        if token is None:
+            # Listings carry no download token: ask for one now, right before submitting.
+            token = self._fresh(recordings).download_access_token
         if token is None:
             self.sink(Notice(
                 "Zoom gave no download-scoped token; handing AssemblyAI a URL with the "
@@ -256,18 +311,33 @@ class Pipeline:
     # -- following a job ----------------------------------------------------------------------
     def _check(self, job: _Job) -> None:
         transcript = self.assembly.get(job.transcript_id)
-        meeting = job.recordings.meeting
         if transcript.status == "completed":
             self._complete(job, transcript)
         elif transcript.status == "error":
             self._job_failed(job, transcript.error or "unknown error")
         else:
-            job.misses += 1
-            if job.misses == 1:
-                self._emit(job.file.id, meeting, transcript.status)
-            self._schedule(
-                self.options.poll.next_check(job.file.duration_seconds, job.misses), job
-            )
+            self._not_done(job, transcript.status)
+
+    def _check_batch(self, jobs: list[_Job]) -> None:
+        """One transcript-list call reports many jobs; only finished ones are fetched."""
+        wanted = {job.transcript_id: job for job in jobs}
+        statuses = self.assembly.statuses(set(wanted))
+        for transcript_id, job in wanted.items():
+            status = statuses.get(transcript_id)
+            if status is None:
+                self._check(job)
+            elif status.status == "completed":
+                self._complete(job, self.assembly.get(transcript_id))
+            elif status.status == "error":
+                self._job_failed(job, status.error or "unknown error")
+            else:
+                self._not_done(job, status.status)
+
+    def _not_done(self, job: _Job, status: str) -> None:
+        job.misses += 1
+        if job.misses == 1:
+            self._emit(job.file.id, job.recordings.meeting, status)
+        self._schedule(self.options.poll.next_check(job.file.duration_seconds, job.misses), job)
 
     def _complete(self, job: _Job, transcript: Transcript) -> None:
         meeting = job.recordings.meeting

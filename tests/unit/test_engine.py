@@ -1,0 +1,280 @@
+"""The engine's decisions, with in-memory Zoom and AssemblyAI fakes and a fake clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zoom_assembly.assembly import AmbiguousSubmit, JobStatus, TranscriptionOptions
+from zoom_assembly.ledger import Ledger
+from zoom_assembly.models import Transcript, Word
+from zoom_assembly.pipeline import Pipeline, PollPlan, RunOptions
+from zoom_assembly.redact import Secret
+from zoom_assembly.zoom import MeetingRecordings, parse_meeting
+
+from .factories import meeting, recording_file
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.now += seconds
+
+
+@dataclass
+class FakeJob:
+    audio_url: str
+    polls_left: int
+    outcome: str = "completed"  # or an error text
+
+
+@dataclass
+class FakeAssembly:
+    polls_needed: int = 2
+    outcomes: list[str] = field(default_factory=list)  # per submission, default completed
+    jobs: dict[str, FakeJob] = field(default_factory=dict)
+    submits: list[str] = field(default_factory=list)
+    gets: int = 0
+    list_calls: int = 0
+    ambiguous_next: bool = False
+
+    def submit(self, audio_url: str, options: TranscriptionOptions) -> str:
+        transcript_id = f"tr-{len(self.jobs) + 1}"
+        outcome = self.outcomes.pop(0) if self.outcomes else "completed"
+        self.jobs[transcript_id] = FakeJob(audio_url, self.polls_needed, outcome)
+        self.submits.append(audio_url)
+        if self.ambiguous_next:
+            self.ambiguous_next = False
+            raise AmbiguousSubmit()
+        return transcript_id
+
+    def _status(self, transcript_id: str) -> tuple[str, str | None]:
+        job = self.jobs[transcript_id]
+        if job.polls_left > 0:
+            job.polls_left -= 1
+            return "processing", None
+        if job.outcome == "completed":
+            return "completed", None
+        return "error", job.outcome
+
+    def get(self, transcript_id: str) -> Transcript:
+        self.gets += 1
+        status, error = self._status(transcript_id)
+        words = (Word("Hola", 250, 650, 0.9, "A"),) if status == "completed" else ()
+        return Transcript(id=transcript_id, status=status, text="Hola" if words else "",
+                          language_code="es", audio_duration=60.0, words=words, error=error)
+
+    def statuses(self, ids: set[str]) -> dict[str, JobStatus]:
+        self.list_calls += 1
+        result = {}
+        for transcript_id in ids:
+            status, error = self._status(transcript_id)
+            if status == "completed":  # the follow-up get must see it completed too
+                self.jobs[transcript_id].polls_left = 0
+            result[transcript_id] = JobStatus(transcript_id, status, error)
+        return result
+
+    def find_job(self, audio_url_key: str) -> JobStatus | None:
+        for transcript_id, job in self.jobs.items():
+            if job.audio_url.split("?")[0] == audio_url_key:
+                return JobStatus(transcript_id, "processing")
+        return None
+
+
+class FakeTokens:
+    def token(self) -> str:
+        return "s2s-token"
+
+
+class FakeApi:
+    tokens = FakeTokens()
+
+
+class FakeZoom:
+    api = FakeApi()
+
+    def __init__(self) -> None:
+        self.fetches = 0
+
+    def meeting_recordings(self, meeting_ref: Any, *, download_token_ttl: int | None = None
+                           ) -> MeetingRecordings:
+        self.fetches += 1
+        return recordings(token=f"scoped-{self.fetches}")
+
+
+def recordings(token: str | None = "scoped-0", uuid: str = "UaOnHojhRZueVNCVcK8lEA==",
+               files: list[dict[str, Any]] | None = None) -> MeetingRecordings:
+    parsed = parse_meeting(meeting(files, uuid=uuid))
+    if token is None:
+        return parsed
+    return MeetingRecordings(parsed.meeting, parsed.files, (), Secret(token))
+
+
+def run(tmp_path: Path, assembly: FakeAssembly, items: list[MeetingRecordings],
+        **overrides: Any) -> tuple[list[Any], FakeClock]:
+    clock = FakeClock()
+    options = RunOptions(out_dir=tmp_path, poll=PollPlan(min_interval=1, max_interval=5),
+                         **overrides)
+    with Ledger.open(tmp_path) as ledger:
+        pipeline = Pipeline(FakeZoom(), assembly, ledger, options,  # type: ignore[arg-type]
+                            clock=clock, sleep=clock.sleep)
+        return pipeline.run(items), clock
+
+
+def test_one_meeting_is_submitted_once_and_written(tmp_path: Path) -> None:
+    assembly = FakeAssembly()
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert [r.status for r in results] == ["completed"]
+    assert len(assembly.submits) == 1
+    assert "access_token=scoped-0" in assembly.submits[0]
+    assert set(results[0].files) == {"txt", "json", "srt", "vtt"}
+    assert all(p.exists() for p in results[0].files.values())
+
+
+def test_first_check_waits_about_as_long_as_the_job_should_take(tmp_path: Path) -> None:
+    assembly = FakeAssembly(polls_needed=0)
+    results, clock = run(tmp_path, assembly, [recordings()])
+    expected = PollPlan().expected(44 * 60 + 24)  # the file's recording_start..end
+    assert clock.now == pytest.approx(expected)
+    assert assembly.gets == 1
+
+
+def test_rerun_of_a_completed_recording_submits_nothing(tmp_path: Path) -> None:
+    run(tmp_path, FakeAssembly(), [recordings()])
+    again = FakeAssembly()
+    results, _ = run(tmp_path, again, [recordings()])
+    assert again.submits == [] and results[0].cached and results[0].ok
+
+
+def test_deleted_outputs_are_rewritten_without_resubmitting(tmp_path: Path) -> None:
+    first, _ = run(tmp_path, FakeAssembly(), [recordings()])
+    first[0].files["txt"].unlink()
+    again = FakeAssembly(polls_needed=0, jobs={"tr-1": FakeJob("u", 0)})
+    results, _ = run(tmp_path, again, [recordings()])
+    assert again.submits == [] and results[0].files["txt"].exists()
+
+
+def test_timeout_leaves_the_job_recorded_and_resumes_by_id(tmp_path: Path) -> None:
+    slow = FakeAssembly(polls_needed=100)
+    results, _ = run(tmp_path, slow, [recordings()], timeout=30)
+    assert results[0].status == "timeout" and "run the same command again" in \
+        (results[0].error_message or "")
+    # The rerun polls the same transcript id instead of submitting again.
+    slow.jobs["tr-1"].polls_left = 0
+    results, _ = run(tmp_path, slow, [recordings()])
+    assert results[0].status == "completed" and len(slow.submits) == 1
+
+
+def test_download_error_gets_a_fresh_url_and_one_resubmission(tmp_path: Path) -> None:
+    error = "Download error, unable to download https://zoom.us/rec/x?access_token=[REDACTED]."
+    assembly = FakeAssembly(outcomes=[error])
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert results[0].status == "completed"
+    assert len(assembly.submits) == 2
+    assert "access_token=scoped-1" in assembly.submits[1]  # a new token from Zoom
+
+
+def test_second_download_error_fails_with_assemblyais_message(tmp_path: Path) -> None:
+    error = "Download error, unable to download https://zoom.us/rec/x."
+    assembly = FakeAssembly(outcomes=[error, error])
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert results[0].status == "failed" and len(assembly.submits) == 2
+    assert "Download error" in (results[0].error_message or "")
+
+
+def test_server_error_is_resubmitted_once(tmp_path: Path) -> None:
+    assembly = FakeAssembly(outcomes=["Server error, developers have been alerted."])
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert results[0].ok and len(assembly.submits) == 2
+
+
+def test_other_job_errors_fail_without_resubmitting(tmp_path: Path) -> None:
+    assembly = FakeAssembly(outcomes=["Audio duration is too short."])
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert results[0].status == "failed" and len(assembly.submits) == 1
+    with Ledger.open(tmp_path) as ledger:
+        assert ledger.counts()["failed"] == 1
+
+
+def test_lost_submit_answer_is_reconciled_not_resubmitted(tmp_path: Path) -> None:
+    assembly = FakeAssembly(ambiguous_next=True)
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert results[0].ok and len(assembly.submits) == 1
+
+
+def test_crash_between_intent_and_submit_is_reconciled_against_the_list(tmp_path: Path) -> None:
+    assembly = FakeAssembly()
+    rec = recordings()
+    with Ledger.open(tmp_path) as ledger:
+        from zoom_assembly.ledger import LedgerEntry
+
+        ledger.ensure(LedgerEntry.for_meeting(rec.meeting, rec.files[0].id))
+        url = f"{rec.files[0].download_url}?access_token=scoped-0"
+        ledger.claim_for_submit(rec.files[0].id, url)
+    assembly.jobs["tr-1"] = FakeJob(url, 0)  # the submit did reach AssemblyAI
+    results, _ = run(tmp_path, assembly, [rec])
+    assert results[0].ok and assembly.submits == []
+    assert results[0].transcript_id == "tr-1"
+
+
+def test_crash_before_the_submit_reached_assemblyai_submits_once(tmp_path: Path) -> None:
+    rec = recordings()
+    with Ledger.open(tmp_path) as ledger:
+        from zoom_assembly.ledger import LedgerEntry
+
+        ledger.ensure(LedgerEntry.for_meeting(rec.meeting, rec.files[0].id))
+        ledger.claim_for_submit(rec.files[0].id, rec.files[0].download_url)
+    assembly = FakeAssembly()
+    results, _ = run(tmp_path, assembly, [rec])
+    assert results[0].ok and len(assembly.submits) == 1
+
+
+def test_in_flight_jobs_never_exceed_concurrency(tmp_path: Path) -> None:
+    assembly = FakeAssembly(polls_needed=3)
+    peak = 0
+    original = assembly.submit
+
+    def counting_submit(url: str, options: TranscriptionOptions) -> str:
+        nonlocal peak
+        transcript_id = original(url, options)
+        running = sum(1 for j in assembly.jobs.values() if j.polls_left > 0 or j.outcome == "x")
+        peak = max(peak, running)
+        return transcript_id
+
+    assembly.submit = counting_submit  # type: ignore[method-assign]
+    items = [recordings(uuid=f"uuid-{n:02d}-aaaaaaaaaaaa==",
+                        files=[recording_file(file_id=f"file-{n}")]) for n in range(12)]
+    results, _ = run(tmp_path, assembly, items, concurrency=3)
+    assert len(results) == 12 and all(r.ok for r in results)
+    assert peak <= 3
+
+
+def test_many_due_jobs_share_one_list_call(tmp_path: Path) -> None:
+    assembly = FakeAssembly(polls_needed=1)
+    items = [recordings(uuid=f"uuid-{n:02d}-aaaaaaaaaaaa==",
+                        files=[recording_file(file_id=f"file-{n}")]) for n in range(8)]
+    results, _ = run(tmp_path, assembly, items)
+    assert all(r.ok for r in results)
+    assert assembly.list_calls >= 1
+    assert assembly.gets == 8  # only the finished transcripts are fetched one by one
+
+
+def test_listing_without_download_token_asks_zoom_for_one(tmp_path: Path) -> None:
+    assembly = FakeAssembly()
+    results, _ = run(tmp_path, assembly, [recordings(token=None)])
+    assert results[0].ok and "access_token=scoped-1" in assembly.submits[0]
+
+
+def test_meeting_with_only_zoom_transcript_is_skipped(tmp_path: Path) -> None:
+    rec = recordings(files=[recording_file("TRANSCRIPT", "audio_transcript")])
+    results, _ = run(tmp_path, FakeAssembly(), [rec])
+    assert results[0].status == "skipped" and results[0].error_code == "no_audio"
