@@ -98,5 +98,5 @@ def test_env_file_readable_by_others_is_warned_about(tmp_path: Path) -> None:
     env_file = tmp_path / "tokens.env"
     env_file.write_text("ZOOM_ACCOUNT_ID=x\n")
     env_file.chmod(0o644)
-    code, _, err = invoke("not-a-meeting!", "--env-file", str(env_file))
+    _, _, err = invoke("not-a-meeting!", "--env-file", str(env_file))
     assert "chmod 600" in err

@@ -142,7 +142,7 @@ def test_one_meeting_is_submitted_once_and_written(tmp_path: Path) -> None:
 
 def test_first_check_waits_about_as_long_as_the_job_should_take(tmp_path: Path) -> None:
     assembly = FakeAssembly(polls_needed=0)
-    results, clock = run(tmp_path, assembly, [recordings()])
+    _, clock = run(tmp_path, assembly, [recordings()])
     expected = PollPlan().expected(44 * 60 + 24)  # the file's recording_start..end
     assert clock.now == pytest.approx(expected)
     assert assembly.gets == 1
