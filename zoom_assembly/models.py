@@ -6,7 +6,7 @@ They hold no secrets: a download URL with a token never lives here (see ``zoom.h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -72,4 +72,6 @@ def iso_utc(value: datetime | None) -> str | None:
     """``2026-03-14T15:30:00Z`` for an aware datetime, None for None."""
     if value is None:
         return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
