@@ -77,6 +77,14 @@ TtlOpt = Annotated[
 TimeoutOpt = Annotated[
     float | None, typer.Option("--timeout", min=1, help="Stop waiting after this many seconds.")
 ]
+PollSpeedOpt = Annotated[
+    float,
+    typer.Option("--poll-speed", min=0.1, help="How many times faster than real time "
+                 "AssemblyAI is expected to transcribe (first status check waits that long)."),
+]
+PollIntervalOpt = Annotated[
+    float, typer.Option("--poll-interval", min=0.01, help="Shortest pause between checks (s).")
+]
 WaitOpt = Annotated[
     float,
     typer.Option("--wait", min=0, help="Wait up to this many seconds for files Zoom is "
@@ -165,10 +173,12 @@ def _run_options(
     timeout: float | None,
     wait: float,
     resume_hint: str,
+    poll_speed: float = 100.0,
+    poll_interval: float = 1.0,
 ) -> RunOptions:
     from .assembly import TranscriptionOptions
     from .config import DEFAULT_SPEECH_MODELS
-    from .pipeline import RunOptions
+    from .pipeline import PollPlan, RunOptions
 
     language = language.strip().lower().replace("-", "_")
     if not language:
@@ -186,7 +196,11 @@ def _run_options(
         handoff_ttl=ttl,
         timeout=timeout,
         wait_processing=wait,
+        processing_recheck=max(poll_interval, min(30.0, wait / 10 or 30.0)),
         resume_hint=resume_hint,
+        poll=PollPlan(realtime_factor=poll_speed, min_interval=poll_interval,
+                      max_interval=max(poll_interval, 15.0),
+                      overhead=min(4.0, 4 * poll_interval)),
     )
 
 
@@ -221,6 +235,8 @@ def transcribe(
     wait: WaitOpt = 0.0,
     timeout: TimeoutOpt = None,
     ttl: TtlOpt = 6 * 3600,
+    poll_speed: PollSpeedOpt = 100.0,
+    poll_interval: PollIntervalOpt = 1.0,
 ) -> None:
     """Transcribe one meeting: every recorded instance of a meeting ID, or one instance UUID."""
     renderer = _renderer(json_out, verbose, quiet)
@@ -229,6 +245,7 @@ def transcribe(
         options = _run_options(
             out, language=language, speakers=speakers, speakers_expected=speakers_expected,
             model=model, keyterm=keyterm, fmt=fmt, ttl=ttl, timeout=timeout, wait=wait,
+            poll_speed=poll_speed, poll_interval=poll_interval,
             resume_hint=f"run `transcribe-zoom {meeting}` again",
         )
         from .pipeline import transcribe_meetings
@@ -288,6 +305,8 @@ def backfill_command(
     wait: WaitOpt = 0.0,
     timeout: TimeoutOpt = None,
     ttl: TtlOpt = 6 * 3600,
+    poll_speed: PollSpeedOpt = 100.0,
+    poll_interval: PollIntervalOpt = 1.0,
 ) -> None:
     """Transcribe every recording of some users, all users or the account over a date range."""
     renderer = _renderer(json_out, verbose, quiet)
@@ -312,6 +331,7 @@ def backfill_command(
         options = _run_options(
             out, language=language, speakers=speakers, speakers_expected=speakers_expected,
             model=model, keyterm=keyterm, fmt=fmt, ttl=ttl, timeout=timeout, wait=wait,
+            poll_speed=poll_speed, poll_interval=poll_interval,
             resume_hint="run the same backfill command again",
         )
         from dataclasses import replace

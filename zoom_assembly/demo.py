@@ -16,6 +16,7 @@ from .events import EventSink, Notice
 from .pipeline import PollPlan, RecordingResult, RunOptions
 
 DEMO_SPEED = 120.0  # the emulator transcribes 120x faster than real time
+DEMO_PROCESSING_SECONDS = 6.0  # Zoom 'finishes processing' the last meeting after this
 DEMO_PICKS = (
     ("spanish", "uuid", "a Spanish meeting (language detected)"),
     ("recurring", "id", "every instance of a recurring meeting"),
@@ -33,11 +34,12 @@ def settings_for(env: dict[str, str]) -> Settings:
 
 def run_demo(out: Path, *, renderer: EventSink) -> list[RecordingResult]:
     """Run the demo and return one result per recording."""
-    from .emulator import Emulator
+    from .emulator import Emulator, Scenario
     from .pipeline import ensure_out_dir, transcribe_meetings
 
     ensure_out_dir(out)
-    with Emulator(concurrency=5, speed=DEMO_SPEED) as emu:
+    scenario = Scenario.builtin(processing_ready_after=DEMO_PROCESSING_SECONDS)
+    with Emulator(scenario, concurrency=5, speed=DEMO_SPEED) as emu:
         renderer(Notice(f"Emulated Zoom and AssemblyAI listening on {emu.base_url}"))
         refs: list[str] = []
         for tag, kind, what in DEMO_PICKS:
