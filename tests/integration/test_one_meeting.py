@@ -58,7 +58,8 @@ def test_numeric_id_transcribes_every_recorded_instance(harness: Harness) -> Non
 def test_latest_transcribes_only_the_newest_instance(harness: Harness) -> None:
     h = harness
     recurring = h.emu.scenario.find("recurring")
-    newest = max((m for m in h.emu.scenario.instances(recurring.id) if m.recorded), key=lambda m: m.start_time)
+    recorded = [m for m in h.emu.scenario.instances(recurring.id) if m.recorded]
+    newest = max(recorded, key=lambda m: m.start_time)
     result = h.run(str(recurring.id), "--latest", "--json")
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert [x["meeting"]["uuid"] for x in lines] == [newest.uuid]
