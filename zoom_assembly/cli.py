@@ -204,15 +204,26 @@ def _run_options(
     )
 
 
-def report(results: Sequence[RecordingResult], *, json_out: bool, quiet: bool) -> int:
-    """Print results (table or JSON lines) and return the exit code they add up to."""
+def report(
+    results: Sequence[RecordingResult],
+    *,
+    json_out: bool,
+    quiet: bool,
+    acceptable: frozenset[str] = frozenset({"completed"}),
+) -> int:
+    """Print results (table or JSON lines) and return the exit code they add up to.
+
+    ``acceptable`` statuses do not make the run fail (a backfill skips meetings without audio).
+    """
     from .render import print_json_lines, print_summary
 
     if json_out:
         print_json_lines(results)
     elif not quiet or any(not r.ok for r in results):
         print_summary(results)
-    return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
+    if not results and not acceptable - {"completed"}:
+        return EXIT_FAILED
+    return EXIT_OK if all(r.status in acceptable for r in results) else EXIT_FAILED
 
 
 @app.command("transcribe")
@@ -348,7 +359,8 @@ def backfill_command(
                            "recorded in the ledger: run the same backfill command again to "
                            "resume without paying twice.")
             raise typer.Exit(130) from None
-        code = report(results, json_out=json_out, quiet=quiet)
+        code = report(results, json_out=json_out, quiet=quiet,
+                      acceptable=frozenset({"completed", "skipped"}))
     raise typer.Exit(code)
 
 

@@ -1,0 +1,172 @@
+"""`transcribe-zoom backfill` against the emulator: coverage, exactly once, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from zoom_assembly.emulator import Faults, Scenario
+
+from .conftest import SPEED, Harness, start_emulator
+
+ANCHOR = date(2026, 11, 22)
+FROM, TO = (ANCHOR - timedelta(days=420)).isoformat(), ANCHOR.isoformat()
+
+
+def backfill(h: Harness, *args: str) -> tuple[int, list[dict[str, object]], str]:
+    result = h.run("backfill", "--from", FROM, "--to", TO, "--json", *args)
+    return result.code, [json.loads(x) for x in result.stdout.splitlines()], result.stderr
+
+
+def transcribable(scenario: Scenario) -> set[str]:
+    """UUIDs of the meetings a full backfill must transcribe."""
+    start = date.fromisoformat(FROM)
+    return {
+        m.uuid for m in scenario.meetings
+        if m.recorded and not m.trashed and start <= m.start_time.date() <= ANCHOR
+        and any(f.file_type in ("M4A", "MP4") for f in m.files)
+    }
+
+
+@pytest.fixture
+def builtin_harness(tmp_path: Path) -> Harness:
+    scenario = Scenario.builtin(anchor=ANCHOR, processing_ready_after=0.0)
+    emu = start_emulator(scenario=scenario, concurrency=5)
+    emu.start()
+    yield Harness(emu, tmp_path / "out")  # type: ignore[misc]
+    emu.stop()
+
+
+def test_all_users_backfill_covers_every_meeting_including_deactivated_users(
+    builtin_harness: Harness,
+) -> None:
+    h = builtin_harness
+    code, lines, err = backfill(h, "--all-users")
+    assert code == 0, err
+    done = {x["meeting"]["uuid"] for x in lines if x["status"] == "completed"}
+    assert done == transcribable(h.emu.scenario)
+    inactive = [u for u in h.emu.scenario.users if u.status == "inactive"]
+    assert inactive and any(m.host_id == inactive[0].id for m in h.emu.scenario.meetings
+                            if m.uuid in done)
+    assert all(n == 1 for n in h.stats()["submissions"].values())
+
+
+def test_rerun_of_a_finished_backfill_submits_nothing(builtin_harness: Harness) -> None:
+    h = builtin_harness
+    backfill(h, "--all-users")
+    before = dict(h.stats()["submissions"])
+    code, lines, _ = backfill(h, "--all-users")
+    assert code == 0
+    assert {x["status"] for x in lines} == {"completed", "skipped"}
+    assert all(x["cached"] for x in lines if x["status"] == "completed")
+    assert dict(h.stats()["submissions"]) == before
+
+
+def test_one_user_and_topic_filter(builtin_harness: Harness) -> None:
+    h = builtin_harness
+    meeting = h.emu.scenario.find("spanish")
+    host = h.emu.scenario.user(meeting.host_id)
+    assert host is not None
+    code, lines, err = backfill(h, "--user", host.email, "--topic", "^Revisi")
+    assert code == 0, err
+    assert {x["meeting"]["topic"] for x in lines} == {meeting.topic}
+
+
+def test_unknown_user_exits_2(builtin_harness: Harness) -> None:
+    code, _, err = backfill(builtin_harness, "--user", "nobody@example.com")
+    assert code == 2 and "nobody@example.com" in err
+
+
+def test_dry_run_lists_hours_and_cost_and_submits_nothing(builtin_harness: Harness) -> None:
+    h = builtin_harness
+    result = h.run("backfill", "--from", FROM, "--to", TO, "--all-users", "--dry-run")
+    assert result.code == 0, result.stderr
+    assert "audio hours" in result.stdout and "$" in result.stdout
+    assert h.stats()["submissions"] == {}
+
+
+def test_retry_failed_retries_only_failures(builtin_harness: Harness) -> None:
+    h = builtin_harness
+    h.emu.inject("/zoom/rec/download", "500", count=2)  # one recording fails twice
+    code, lines, _ = backfill(h, "--all-users", "--concurrency", "1")
+    failed = [x for x in lines if x["status"] == "failed"]
+    assert code == 1 and len(failed) == 1
+    code, lines, _ = backfill(h, "--all-users")
+    assert [x["status"] for x in lines if x["recording_file_id"] ==
+            failed[0]["recording_file_id"]] == ["failed"]
+    code, lines, err = backfill(h, "--all-users", "--retry-failed")
+    assert code == 0, err
+    counts = Counter(h.stats()["submissions"].values())
+    assert counts[3] == 1 and set(counts) <= {1, 3}
+
+
+def test_status_reports_counts_and_failures(builtin_harness: Harness) -> None:
+    h = builtin_harness
+    h.emu.inject("/zoom/rec/download", "500", count=2)
+    backfill(h, "--all-users", "--concurrency", "1")
+    result = h.run("status", "--out", str(h.out))
+    assert result.code == 0 and "failed 1" in result.stdout and "Download error" in \
+        result.stdout
+
+
+def test_generated_archive_with_faults_completes_exactly_once(tmp_path: Path) -> None:
+    scenario = Scenario.generate(120, n_users=4, seed=3, start=date(2025, 6, 1),
+                                 end=date(2026, 6, 1))
+    faults = Faults(seed=5, zoom_429_rate=0.05, error_5xx_rate=0.05, assembly_429_rate=0.05,
+                    drop_rate=0.02, job_server_error_rate=0.05, retry_after_seconds=1)
+    with start_emulator(scenario=scenario, concurrency=20, faults=faults) as emu:
+        h = Harness(emu, tmp_path / "out")
+        result = h.run("backfill", "--from", "2025-06-01", "--to", "2026-06-01", "--all-users",
+                       "--json", "--concurrency", "20")
+        lines = [json.loads(x) for x in result.stdout.splitlines()]
+        assert result.code == 0, result.stderr[-2000:]
+        assert len(lines) == 120 and all(x["status"] == "completed" for x in lines)
+        completed = emu.stats()["jobs"]["by_status"]["completed"]
+        assert completed == 120
+
+
+def _spawn(emu_env: dict[str, str], out: Path) -> subprocess.Popen[str]:
+    args = [sys.executable, "-m", "zoom_assembly", "backfill", "--from", "2025-06-01",
+            "--to", "2026-06-01", "--all-users", "--out", str(out), "--concurrency", "8",
+            "--poll-speed", str(SPEED), "--poll-interval", "0.05"]
+    return subprocess.Popen(args, env={**os.environ, **emu_env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _kill_after(process: subprocess.Popen[str], marker: str, count: int) -> None:
+    seen = 0
+    assert process.stderr is not None
+    for line in process.stderr:
+        seen += marker in line
+        if seen >= count:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+
+
+def test_sigkill_at_any_point_never_pays_twice_nor_leaves_partial_files(tmp_path: Path) -> None:
+    scenario = Scenario.generate(40, n_users=3, seed=11, start=date(2025, 6, 1),
+                                 end=date(2026, 6, 1))
+    out = tmp_path / "out"
+    with start_emulator(scenario=scenario, concurrency=8, speed=600.0) as emu:
+        for marker, count in [("submitted to AssemblyAI", 1), ("— done", 1),
+                              ("submitted to AssemblyAI", 15), ("— done", 10)]:
+            _kill_after(_spawn(emu.env(), out), marker, count)
+        final = _spawn(emu.env(), out)
+        assert final.wait(timeout=300) == 0
+        submissions = emu.stats()["submissions"]
+        assert len(submissions) == 40 and set(submissions.values()) == {1}
+    folders = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert len(folders) == 40
+    for folder in folders:
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "transcript.json", "transcript.srt", "transcript.txt", "transcript.vtt"]
+        json.loads((folder / "transcript.json").read_text())
