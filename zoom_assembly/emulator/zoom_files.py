@@ -1,0 +1,141 @@
+"""Zoom's non-media recording files (TIMELINE, TRANSCRIPT, CHAT, SUMMARY) and its download pages.
+
+Their content follows the meeting's script, so Zoom's own transcript, the timeline's speaker turns
+and AssemblyAI's words agree with each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+from .scripts import join_words, sentences, turns
+
+if TYPE_CHECKING:
+    from .scenario import Meeting, RecordingFile, Scenario
+
+CONTENT_TYPES = {
+    "M4A": "audio/mp4",
+    "MP4": "video/mp4",
+    "VTT": "text/vtt",
+    "JSON": "application/json",
+    "TXT": "text/plain",
+    "CSV": "text/csv",
+}
+
+
+def content_type(f: RecordingFile) -> str:
+    return CONTENT_TYPES.get(f.file_extension, "application/octet-stream")
+
+
+def _clock(ms: int, sep: str = ".") -> str:
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def _person(scenario: Scenario, meeting: Meeting, name: str) -> dict[str, object]:
+    digest = hashlib.sha256(f"{meeting.uuid}:{name}".encode()).hexdigest()
+    host = scenario.user(meeting.host_id)
+    is_host = host is not None and host.display_name == name
+    local = ".".join(name.lower().split()) if name.isascii() else f"user.{digest[:8]}"
+    return {
+        "username": name,
+        "user_id": 16778240 + int(digest[:6], 16),
+        "zoom_userid": host.id if host and is_host else digest[:22],
+        "email_address": host.email if host and is_host else f"{local}@example.com",
+        "client_type": 0,
+        "multiple_people": False,
+    }
+
+
+def timeline(scenario: Scenario, meeting: Meeting) -> dict[str, object]:
+    """``{"timeline": [{"ts", "users"}]}``: one entry per speaker turn, ``users: []`` in pauses."""
+    entries: list[dict[str, object]] = []
+    spoken = turns(scenario.script(meeting))
+    for i, turn in enumerate(spoken):
+        entries.append(
+            {"ts": _clock(turn.start), "users": [_person(scenario, meeting, turn.speaker)]}
+        )
+        following = spoken[i + 1].start if i + 1 < len(spoken) else None
+        if following is None or following - turn.end >= 1500:
+            entries.append({"ts": _clock(turn.end), "users": []})
+    return {"timeline": entries}
+
+
+def zoom_vtt(scenario: Scenario, meeting: Meeting) -> str:
+    """Zoom's own transcript (audio_transcript): one cue per sentence, "Name: text"."""
+    lines = ["WEBVTT", ""]
+    for n, sentence in enumerate(sentences(scenario.script(meeting)), 1):
+        text = join_words([w.text for w in sentence], meeting.language)
+        start, end = _clock(sentence[0].start), _clock(sentence[-1].end)
+        lines += [str(n), f"{start} --> {end}", f"{sentence[0].speaker}: {text}", ""]
+    return "\n".join(lines)
+
+
+def chat(scenario: Scenario, meeting: Meeting) -> str:
+    said = sentences(scenario.script(meeting))
+    lines = []
+    for sentence in said[3::17][:8]:
+        text = join_words([w.text for w in sentence], meeting.language)
+        stamp = _clock(sentence[0].start)[:8]
+        lines.append(f"{stamp} From {sentence[0].speaker} to Everyone:\n\t{text}\n")
+    return "".join(lines)
+
+
+def summary(scenario: Scenario, meeting: Meeting) -> dict[str, object]:
+    said = sentences(scenario.script(meeting))
+    texts = [join_words([w.text for w in s], meeting.language) for s in said[:6]]
+    return {
+        "meeting_uuid": meeting.uuid,
+        "summary_start_time": meeting.start_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "summary_end_time": meeting.end_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "summary_title": meeting.topic,
+        "summary_overview": " ".join(texts[:2]),
+        "summary_details": [{"label": "Discussion", "summary": " ".join(texts[2:5])}],
+        "next_steps": texts[5:6],
+    }
+
+
+def render_text_file(scenario: Scenario, meeting: Meeting, f: RecordingFile) -> bytes:
+    if f.file_type == "TIMELINE":
+        return json.dumps(timeline(scenario, meeting), ensure_ascii=False).encode()
+    if f.file_type in ("TRANSCRIPT", "CC"):
+        return zoom_vtt(scenario, meeting).encode()
+    if f.file_type == "CHAT":
+        return chat(scenario, meeting).encode()
+    if f.file_type == "SUMMARY":
+        return json.dumps(summary(scenario, meeting), ensure_ascii=False).encode()
+    return b""
+
+
+_SCRIPT_CONFIG = json.dumps(
+    {
+        "page": "recording_download_error",
+        "i18n": {f"rec.err.{n}": "Only the host and alternative hosts can download this"
+                 for n in range(40)},
+        "cdn": "https://st1.zoom.us/web_client/static",
+    },
+    separators=(",", ":"),
+)
+
+NO_PERMISSION_HTML = f"""<!DOCTYPE html>
+<html lang="en-US">
+<head>
+<meta charset="utf-8">
+<title>Error - Zoom</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<script>window.__ZM_CONFIG__={_SCRIPT_CONFIG};</script>
+</head>
+<body class="zm-error-page">
+<div class="error-container">
+<h1>This recording does not exist or you do not have permission to access it.</h1>
+<p>Only the host and alternative hosts can download this recording. Please sign in with an
+account that has access, or ask the host to share the recording with you.</p>
+<a href="https://zoom.us/signin">Sign in</a>
+</div>
+</body>
+</html>
+"""
