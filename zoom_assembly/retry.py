@@ -8,6 +8,7 @@ injectable ``random.Random`` and sleeping from an injectable callable.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -120,3 +121,31 @@ def retry_call(
                 on_retry(attempt, delay, verdict.reason)
             sleep(delay)
             attempt += 1
+
+
+class RateLimiter:
+    """Spaces calls to at most ``rate`` per second (thread-safe), so we stay under the vendor's
+    per-second limits instead of bouncing off them with 429s."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)

@@ -168,3 +168,13 @@ def test_status_summarises_the_ledger(harness: Harness) -> None:
     result = h.run("status", "--out", str(h.out), "--json")
     doc = json.loads(result.stdout)
     assert doc["counts"]["completed"] == 1 and doc["audio_hours"] > 0
+
+
+def test_uuid_with_one_inner_slash_gets_a_scoped_download_token(harness: Harness) -> None:
+    h = harness
+    meeting = next(m for m in h.emu.scenario.meetings
+                   if "/" in m.uuid[1:] and "//" not in m.uuid and not m.uuid.startswith("/")
+                   and any(f.file_type == "M4A" for f in m.files))
+    result = h.run(meeting.uuid, "--json")
+    assert result.code == 0, result.stderr
+    assert "account-wide access token" not in result.stderr

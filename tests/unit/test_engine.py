@@ -122,6 +122,7 @@ def recordings(token: str | None = "scoped-0", uuid: str = "UaOnHojhRZueVNCVcK8l
 def run(tmp_path: Path, assembly: FakeAssembly, items: list[MeetingRecordings],
         **overrides: Any) -> tuple[list[Any], FakeClock]:
     clock = FakeClock()
+    overrides.setdefault("workers", 0)
     options = RunOptions(out_dir=tmp_path, poll=PollPlan(min_interval=1, max_interval=5),
                          **overrides)
     with Ledger.open(tmp_path) as ledger:
@@ -278,3 +279,23 @@ def test_meeting_with_only_zoom_transcript_is_skipped(tmp_path: Path) -> None:
     rec = recordings(files=[recording_file("TRANSCRIPT", "audio_transcript")])
     results, _ = run(tmp_path, FakeAssembly(), [rec])
     assert results[0].status == "skipped" and results[0].error_code == "no_audio"
+
+
+def test_worker_threads_finish_every_recording_exactly_once(tmp_path: Path) -> None:
+    assembly = FakeAssembly(polls_needed=1)
+    items = [recordings(uuid=f"uuid-{n:02d}-aaaaaaaaaaaa==",
+                        files=[recording_file(file_id=f"file-{n}")]) for n in range(20)]
+    results, _ = run(tmp_path, assembly, items, concurrency=5, workers=4)
+    assert sorted(r.recording_file_id for r in results) == sorted(f"file-{n}" for n in range(20))
+    assert all(r.ok for r in results) and len(assembly.submits) == 20
+
+
+def test_fatal_error_in_a_worker_ends_the_run(tmp_path: Path) -> None:
+    from zoom_assembly.errors import AuthError
+
+    class RefusingAssembly(FakeAssembly):
+        def submit(self, audio_url: str, options: TranscriptionOptions) -> str:
+            raise AuthError("AssemblyAI rejected the API key.")
+
+    with pytest.raises(AuthError):
+        run(tmp_path, RefusingAssembly(), [recordings()], workers=2)

@@ -100,3 +100,18 @@ def test_retry_call_does_not_sleep_past_the_cap() -> None:
         retry_call(call, judge=lambda e: Verdict(True, retry_after=RetryAfter(seconds=999)),
                    policy=RetryPolicy(retry_after_cap=60), sleep=slept.append)
     assert slept == []
+
+
+def test_rate_limiter_spaces_calls_evenly() -> None:
+    from zoom_assembly.retry import RateLimiter
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    limiter = RateLimiter(10, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        limiter.acquire()
+    assert slept == pytest.approx([0.1, 0.2])

@@ -41,6 +41,7 @@ def make_client(clock: FakeClock | None = None, sleeps: list[float] | None = Non
         policy=RetryPolicy(rng=random.Random(0)),
         sleep=(sleeps.append if sleeps is not None else lambda s: None),
         clock=clock or FakeClock(),
+        max_per_second=0,
     )
 
 

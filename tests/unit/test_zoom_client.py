@@ -186,3 +186,7 @@ def test_handoff_url_appends_to_an_existing_query() -> None:
     raw["download_url"] += "?type=audio"
     file = parse_meeting(meeting([raw])).files[0]
     assert handoff_url(file, Secret("tok123456")).endswith("?type=audio&access_token=tok123456")
+
+
+def test_uuid_with_one_inner_slash_is_encoded_once_as_zoom_documents() -> None:
+    assert encode_meeting_path_id("gUTx/7ZSk34EKBAPKfLI3g==") == "gUTx%2F7ZSk34EKBAPKfLI3g%3D%3D"

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -172,6 +173,10 @@ class AssemblyClient:
             )
             sdk_http.close()
         self._http = self._client.http_client
+        # The SDK keeps one "last response" per client; worker threads need their own to read
+        # Retry-After and error bodies of *their* failed call.
+        self._local = threading.local()
+        self._http.event_hooks["response"].append(self._remember)
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._sink = sink
@@ -179,6 +184,13 @@ class AssemblyClient:
 
     def __repr__(self) -> str:
         return f"AssemblyClient(base_url={self.base_url!r})"
+
+    def _remember(self, response: httpx.Response) -> None:
+        self._local.response = response
+
+    def _last_response(self) -> httpx.Response | None:
+        response: httpx.Response | None = getattr(self._local, "response", None)
+        return response
 
     def close(self) -> None:
         self._http.close()
@@ -192,7 +204,7 @@ class AssemblyClient:
                 status = exc.status_code or 0
                 if is_retryable_status(status):
                     retry_after = None
-                    response = self._client.last_response
+                    response = self._last_response()
                     if response is not None and response.status_code == status:
                         retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     raise _Retryable(status, retry_after) from None
@@ -251,7 +263,7 @@ class AssemblyClient:
         )
 
     def _service_message(self, exc: aai_types.AssemblyAIError) -> str:
-        response = self._client.last_response
+        response = self._last_response()
         if response is not None:
             try:
                 body = response.json()

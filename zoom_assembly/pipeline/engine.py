@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..assembly import AmbiguousSubmit, AssemblyClient, TranscriptionOptions
 from ..errors import (
@@ -70,6 +73,7 @@ class RunOptions:
     processing_recheck: float = 30.0
     retry_failed: bool = True
     concurrency: int = 50
+    workers: int = 8  # threads doing network work; 0 runs everything on the calling thread
     poll: PollPlan = field(default_factory=PollPlan)
     resume_hint: str = "run the same command again"
 
@@ -87,6 +91,24 @@ class _Job:
     @property
     def label(self) -> str:
         return label_of(self.recordings.meeting)
+
+
+class _InlineExecutor(Executor):
+    """Runs each task at once on the calling thread (``workers=0``: deterministic tests)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+def _executor(workers: int) -> Executor:
+    if workers <= 0:
+        return _InlineExecutor()
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transcribe-zoom")
 
 
 def label_of(meeting: MeetingInfo) -> str:
@@ -120,54 +142,79 @@ class Pipeline:
         self._results: list[RecordingResult] = []
         self._waiting: dict[str, float] = {}  # meeting uuid -> deadline (still processing)
         self._started_files: dict[str, str] | None = None  # meeting uuid -> file id (ledger)
+        self._lock = threading.RLock()
+        self._active = 0  # recordings started and not yet finished
 
     # -- entry point --------------------------------------------------------------------------
     def run(self, meetings: Iterable[MeetingRecordings]) -> list[RecordingResult]:
         """Transcribe every meeting instance given; results in the order they finished.
 
         ``meetings`` is consumed lazily: a new recording is started only while fewer than
-        ``concurrency`` jobs are in flight, so hand-off URLs are used soon after they are made
-        and listing, submitting and collecting overlap.
+        ``concurrency`` are active, so hand-off URLs are used soon after they are made and
+        listing, submitting and collecting overlap. Network work runs on ``workers`` threads;
+        this thread only decides what is due.
         """
         started = self.clock()
         deadline = started + self.options.timeout if self.options.timeout else None
         source = iter(meetings)
         exhausted = False
-        while True:
-            while not exhausted and self._in_flight() < self.options.concurrency:
-                recordings = next(source, None)
-                if recordings is None:
-                    exhausted = True
-                else:
-                    self._start(recordings)
-            if not self._queue:
-                if exhausted:
+        running: set[Future[None]] = set()
+        with _executor(self.options.workers) as pool:
+            while True:
+                for future in [f for f in running if f.done()]:
+                    running.discard(future)
+                    future.result()  # a fatal error (credentials, refused request) ends the run
+                while not exhausted and self._active < self.options.concurrency:
+                    recordings = next(source, None)
+                    if recordings is None:
+                        exhausted = True
+                        break
+                    with self._lock:
+                        self._active += 1
+                    running.add(pool.submit(self._start, recordings))
+                with self._lock:
+                    next_due = self._queue[0][0] if self._queue else None
+                if next_due is None and not running:
+                    if exhausted:
+                        break
+                    continue
+                now = self.clock()
+                if deadline is not None and now >= deadline:
+                    for future in running:
+                        future.result()
+                    self._time_out()
                     break
-                continue
-            due = self._queue[0][0]
-            now = self.clock()
-            if deadline is not None and due > deadline:
-                self._time_out()
-                break
-            if due > now:
-                self.sleep(due - now)
-                continue
-            self._process_due(now)
+                if next_due is not None and next_due <= now:
+                    jobs, rechecks = self._take_due(now)
+                    running.add(pool.submit(self._handle_due, jobs, rechecks))
+                    continue
+                wake = next_due if next_due is not None else None
+                if deadline is not None:
+                    wake = deadline if wake is None else min(wake, deadline)
+                timeout = None if wake is None else max(0.0, wake - now)
+                if running:
+                    wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+                elif timeout is not None:
+                    self.sleep(timeout)
         return self._results
 
-    def _in_flight(self) -> int:
-        return sum(1 for _, _, item in self._queue if isinstance(item, _Job))
-
-    def _process_due(self, now: float) -> None:
-        """Handle everything due now (and what falls due within ``coalesce`` seconds)."""
+    def _take_due(self, now: float) -> tuple[list[_Job], list[MeetingInfo]]:
+        """Everything due now (and what falls due within ``coalesce`` seconds), off the queue."""
         horizon = now + self.options.poll.coalesce
         jobs: list[_Job] = []
-        while self._queue and self._queue[0][0] <= horizon:
-            _, _, item = heapq.heappop(self._queue)
-            if isinstance(item, _Job):
-                jobs.append(item)
-            else:
-                self._recheck_processing(item)
+        rechecks: list[MeetingInfo] = []
+        with self._lock:
+            while self._queue and self._queue[0][0] <= horizon:
+                _, _, item = heapq.heappop(self._queue)
+                if isinstance(item, _Job):
+                    jobs.append(item)
+                else:
+                    rechecks.append(item)
+        return jobs, rechecks
+
+    def _handle_due(self, jobs: list[_Job], rechecks: list[MeetingInfo]) -> None:
+        for meeting in rechecks:
+            self._recheck_processing(meeting)
         if len(jobs) >= self.options.poll.batch_min:
             self._check_batch(jobs)
         else:
@@ -175,13 +222,16 @@ class Pipeline:
                 self._check(job)
 
     def _schedule(self, delay: float, item: _Job | MeetingInfo) -> None:
-        heapq.heappush(self._queue, (self.clock() + delay, next(self._order), item))
+        with self._lock:
+            heapq.heappush(self._queue, (self.clock() + delay, next(self._order), item))
 
     def _emit(self, file_id: str, meeting: MeetingInfo, stage: str, detail: str = "") -> None:
         self.sink(RecordingStage(file_id, label_of(meeting), stage, detail))
 
     def _finish(self, result: RecordingResult) -> None:
-        self._results.append(result)
+        with self._lock:
+            self._results.append(result)
+            self._active -= 1
         self.sink(RecordingDone(
             result.recording_file_id, label_of(result.meeting), result.status, result.detail(),
             result.audio_duration, result.cached,
@@ -194,7 +244,10 @@ class Pipeline:
             file = choose_audio_file(recordings)
         except StillProcessing as exc:
             if self.options.wait_processing > 0:
-                self._waiting.setdefault(meeting.uuid, self.clock() + self.options.wait_processing)
+                with self._lock:
+                    self._waiting.setdefault(
+                        meeting.uuid, self.clock() + self.options.wait_processing
+                    )
                 self._emit(meeting.uuid, meeting, "waiting", "Zoom is still processing the file")
                 self._schedule(self._recheck_delay(meeting), meeting)
                 return
@@ -219,13 +272,14 @@ class Pipeline:
         self._resume_or_submit(recordings, file, row)
 
     def _earlier_file(self, meeting_uuid: str) -> str | None:
-        if self._started_files is None:
-            self._started_files = {
-                row.meeting_uuid: row.recording_file_id
-                for row in self.ledger.rows(["submitting", "submitted", "completed"])
-                if row.meeting_uuid
-            }
-        return self._started_files.get(meeting_uuid)
+        with self._lock:
+            if self._started_files is None:
+                self._started_files = {
+                    row.meeting_uuid: row.recording_file_id
+                    for row in self.ledger.rows(["submitting", "submitted", "completed"])
+                    if row.meeting_uuid
+                }
+            return self._started_files.get(meeting_uuid)
 
     def _resume_or_submit(
         self, recordings: MeetingRecordings, file: RecordingFile, row: Row

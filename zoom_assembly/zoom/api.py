@@ -32,7 +32,14 @@ from ..errors import (
 )
 from ..events import EventSink, RetryScheduled, discard
 from ..redact import Secret, redact, redact_url
-from ..retry import RetryPolicy, Verdict, is_retryable_status, parse_retry_after, retry_call
+from ..retry import (
+    RateLimiter,
+    RetryPolicy,
+    Verdict,
+    is_retryable_status,
+    parse_retry_after,
+    retry_call,
+)
 
 USER_AGENT = "transcribe-zoom (+https://pypi.org/project/transcribe-zoom)"
 _SCOPES_IN_MESSAGE = re.compile(r"scopes?\s*:?\s*\[([^\]]*)\]", re.IGNORECASE)
@@ -299,8 +306,10 @@ class ZoomApi:
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 30.0,
         sink: EventSink = discard,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._limiter = limiter
         self.tokens = tokens
         self.session = session
         self._policy = policy
@@ -335,6 +344,8 @@ class ZoomApi:
 
     def _get(self, url: str, params: Mapping[str, Any] | None, what: str, token: str) -> Any:
         def attempt() -> requests.Response:
+            if self._limiter is not None:
+                self._limiter.acquire()
             self.request_count += 1
             response = self.session.get(
                 url,
