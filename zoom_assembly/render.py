@@ -101,22 +101,23 @@ def print_summary(results: Sequence[RecordingResult], out: IO[str] | None = None
 
     console = Console(file=out or sys.stdout, highlight=False, soft_wrap=False)
     table = Table(title=None, show_lines=False)
-    for column in ("meeting", "start (UTC)", "status", "language", "audio", "folder / reason"):
-        table.add_column(column, overflow="fold")
+    for column in ("meeting", "start (UTC)", "status", "lang", "audio"):
+        table.add_column(column, overflow="fold", no_wrap=column != "meeting")
+    table.add_column("note", overflow="fold", ratio=1)
     for r in results:
         when = r.meeting.start_time.strftime("%Y-%m-%d %H:%M") if r.meeting.start_time else "-"
-        folder = next(iter(r.files.values())).parent.name if r.files else ""
-        status = r.status + (" (earlier run)" if r.cached and r.ok else "")
+        note = "finished by an earlier run" if r.cached and r.ok else (r.error_message or "")
         table.add_row(
             r.meeting.topic or r.meeting.uuid,
             when,
-            status,
+            r.status,
             r.language_code or "-",
             _hours(r.audio_duration),
-            redact(folder if r.ok else (r.error_message or "")),
+            redact(note),
         )
     console.print(table)
     done = [r for r in results if r.files]
     if done:
         root = next(iter(done[0].files.values())).parent.parent
-        console.print(f"{len(done)} of {len(results)} transcribed; files under {root}")
+        console.print(f"{len(done)} of {len(results)} transcribed; one folder per recording "
+                      f"under {root}")

@@ -102,7 +102,7 @@ def test_random_fault_storm_finishes_every_recording_exactly_once(tmp_path: obje
     from pathlib import Path
 
     faults = Faults(seed=7, zoom_429_rate=0.1, error_5xx_rate=0.1, assembly_429_rate=0.1,
-                    drop_rate=0.05, job_server_error_rate=0.1, retry_after_seconds=1)
+                    drop_rate=0.05, retry_after_seconds=1)
     with start_emulator(scenario=Scenario.builtin(), faults=faults) as emu:
         h = Harness(emu, Path(str(tmp_path)) / "out")
         recurring = emu.scenario.find("recurring")

@@ -159,7 +159,8 @@ class Pipeline:
         source = iter(meetings)
         exhausted = False
         running: set[Future[None]] = set()
-        with _executor(self.options.workers) as pool:
+        pool = _executor(self.options.workers)
+        try:
             while True:
                 for future in [f for f in running if f.done()]:
                     running.discard(future)
@@ -196,6 +197,12 @@ class Pipeline:
                     wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
                 elif timeout is not None:
                     self.sleep(timeout)
+        except BaseException:
+            # Ctrl-C or a fatal error: let the calls in progress finish (their results are
+            # written and recorded), start nothing new.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return self._results
 
     def _take_due(self, now: float) -> tuple[list[_Job], list[MeetingInfo]]:
