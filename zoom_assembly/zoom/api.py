@@ -74,6 +74,33 @@ def _judge(exc: Exception) -> Verdict:
     return Verdict(retry=False)
 
 
+def send_with_retries(
+    send: Callable[[], requests.Response],
+    *,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+    sink: EventSink,
+) -> requests.Response:
+    """``send`` until it answers something other than 429/5xx, within the retry policy.
+
+    Raises ``_RetryableResponse`` (the last answer) or the last ``requests`` exception.
+    """
+
+    def attempt() -> requests.Response:
+        response = send()
+        if is_retryable_status(response.status_code):
+            raise _RetryableResponse(response)
+        return response
+
+    return retry_call(
+        attempt,
+        judge=_judge,
+        policy=policy,
+        sleep=sleep,
+        on_retry=lambda n, d, why: sink(RetryScheduled("zoom", why, d, n)),
+    )
+
+
 def zoom_error_body(response: requests.Response) -> tuple[int | None, str]:
     """Zoom's ``{"code", "message"}`` (or OAuth's ``{"error", "reason"}``) from a response."""
     try:
@@ -222,15 +249,12 @@ class ZoomTokenProvider:
 
     def _fetch(self) -> _CachedToken:
         def post() -> requests.Response:
-            response = self._session.post(
+            return self._session.post(
                 self._oauth_url,
                 auth=(self._client_id, self._client_secret.reveal()),
                 data={"grant_type": "account_credentials", "account_id": self._account_id},
                 timeout=self._timeout,
             )
-            if is_retryable_status(response.status_code):
-                raise _RetryableResponse(response)
-            return response
 
         response = self._call(post)
         self.fetch_count += 1
@@ -251,13 +275,7 @@ class ZoomTokenProvider:
 
     def _call(self, post: Callable[[], requests.Response]) -> requests.Response:
         try:
-            return retry_call(
-                post,
-                judge=_judge,
-                policy=self._policy,
-                sleep=self._sleep,
-                on_retry=lambda n, d, why: self._sink(RetryScheduled("zoom", why, d, n)),
-            )
+            return send_with_retries(post, policy=self._policy, sleep=self._sleep, sink=self._sink)
         except _RetryableResponse as exc:
             if exc.response.status_code == 429:
                 raise rate_limit_error(exc.response) from None
@@ -343,27 +361,20 @@ class ZoomApi:
             return self._get(url, params, what, self.tokens.token())
 
     def _get(self, url: str, params: Mapping[str, Any] | None, what: str, token: str) -> Any:
-        def attempt() -> requests.Response:
+        def send() -> requests.Response:
             if self._limiter is not None:
                 self._limiter.acquire()
             self.request_count += 1
-            response = self.session.get(
+            return self.session.get(
                 url,
                 params=params,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                 timeout=self._timeout,
             )
-            if is_retryable_status(response.status_code):
-                raise _RetryableResponse(response)
-            return response
 
         try:
-            response = retry_call(
-                attempt,
-                judge=_judge,
-                policy=self._policy,
-                sleep=self._sleep,
-                on_retry=lambda n, d, why: self._sink(RetryScheduled("zoom", why, d, n)),
+            response = send_with_retries(
+                send, policy=self._policy, sleep=self._sleep, sink=self._sink
             )
         except _RetryableResponse as exc:
             raise map_zoom_error(exc.response, what) from None
