@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 import requests
@@ -271,10 +270,28 @@ def test_tee_to_leaves_nothing_behind_when_the_stream_fails(tmp_path: Path) -> N
 
 def test_tee_to_cleans_up_when_the_consumer_stops_early(tmp_path: Path) -> None:
     target = tmp_path / "meeting.m4a"
-    tee = cast(Generator[bytes, None, None], tee_to(iter([b"a", b"b", b"c"]), target))
+    tee = tee_to(iter([b"a", b"b", b"c"]), target)
     assert next(tee) == b"a"
     tee.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_closing_an_unstarted_tee_closes_its_source(tmp_path: Path) -> None:
+    source = _stream_of([b"ab"], size=2)
+    source.tee_to(tmp_path / "x.m4a").close()
+    assert source.closed and list(tmp_path.iterdir()) == []
+
+
+@responses.activate
+def test_a_session_wide_authorization_header_never_reaches_a_foreign_host() -> None:
+    responses.get(ZOOM_URL, status=302, headers={"Location": CDN_URL})
+    responses.get(CDN_URL, body=AUDIO)
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer session-wide-token"
+    with open_download(session, ZOOM_URL, TOKEN, expected_size=None, timeout=5.0,
+                       zoom_hosts=()) as stream:
+        assert b"".join(stream) == AUDIO
+    assert [auth_of(c) for c in responses.calls] == [f"Bearer {TOKEN.reveal()}", None]
 
 
 def test_tee_to_an_unwritable_folder_is_a_typed_error(tmp_path: Path) -> None:
