@@ -37,7 +37,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COMMANDS = ("transcribe", "backfill", "status", "check", "demo", "emulate")
+COMMANDS = ("transcribe", "file", "backfill", "status", "check", "demo", "emulate")
 FORMAT_NAMES = ("txt", "json", "srt", "vtt")
 ALL_FORMATS = ",".join(FORMAT_NAMES)
 
@@ -76,6 +76,14 @@ TtlOpt = Annotated[
 ]
 TimeoutOpt = Annotated[
     float | None, typer.Option("--timeout", min=1, help="Stop waiting after this many seconds.")
+]
+ViaOpt = Annotated[
+    str,
+    typer.Option("--via", help="url: hand AssemblyAI a download URL; upload: stream the file "
+                 "through this machine; auto: URL first, upload if AssemblyAI cannot download."),
+]
+KeepAudioOpt = Annotated[
+    bool, typer.Option("--keep-audio", help="Save the audio next to the transcript (uploads).")
 ]
 PollSpeedOpt = Annotated[
     float,
@@ -175,11 +183,19 @@ def _run_options(
     resume_hint: str,
     poll_speed: float = 100.0,
     poll_interval: float = 1.0,
+    via: str = "auto",
+    keep_audio: bool = False,
 ) -> RunOptions:
     from .assembly import TranscriptionOptions
     from .config import DEFAULT_SPEECH_MODELS
     from .pipeline import PollPlan, RunOptions
 
+    via = via.strip().lower()
+    if via not in ("url", "upload", "auto"):
+        raise UsageError(f"--via {via!r} is not one of url, upload, auto.", code="bad_via")
+    if keep_audio and via == "url":
+        raise UsageError("--keep-audio needs the audio to pass through this machine; use "
+                         "--via upload or --via auto.", code="bad_via")
     language = language.strip().lower().replace("-", "_")
     if not language:
         raise UsageError("--language is empty; pass a code such as es or 'auto'.")
@@ -196,6 +212,8 @@ def _run_options(
         handoff_ttl=ttl,
         timeout=timeout,
         wait_processing=wait,
+        via=via,
+        keep_audio=keep_audio,
         processing_recheck=max(poll_interval, min(30.0, wait / 10 or 30.0)),
         resume_hint=resume_hint,
         poll=PollPlan(realtime_factor=poll_speed, min_interval=poll_interval,
@@ -248,6 +266,8 @@ def transcribe(
     ttl: TtlOpt = 6 * 3600,
     poll_speed: PollSpeedOpt = 100.0,
     poll_interval: PollIntervalOpt = 1.0,
+    via: ViaOpt = "auto",
+    keep_audio: KeepAudioOpt = False,
 ) -> None:
     """Transcribe one meeting: every recorded instance of a meeting ID, or one instance UUID."""
     renderer = _renderer(json_out, verbose, quiet)
@@ -256,12 +276,47 @@ def transcribe(
         options = _run_options(
             out, language=language, speakers=speakers, speakers_expected=speakers_expected,
             model=model, keyterm=keyterm, fmt=fmt, ttl=ttl, timeout=timeout, wait=wait,
-            poll_speed=poll_speed, poll_interval=poll_interval,
+            poll_speed=poll_speed, poll_interval=poll_interval, via=via, keep_audio=keep_audio,
             resume_hint=f"run `transcribe-zoom {meeting}` again",
         )
         from .pipeline import transcribe_meetings
 
         results = transcribe_meetings([meeting], settings, options, latest=latest, sink=renderer)
+        code = report(results, json_out=json_out, quiet=quiet)
+    raise typer.Exit(code)
+
+
+@app.command("file")
+def file_command(
+    paths: Annotated[list[Path], typer.Argument(help="Audio/video files or folders of them.")],
+    out: OutOpt = Path("transcripts"),
+    env_file: EnvFileOpt = None,
+    language: LanguageOpt = "auto",
+    speakers: SpeakersOpt = True,
+    speakers_expected: SpeakersExpectedOpt = None,
+    model: ModelOpt = None,
+    keyterm: KeytermOpt = None,
+    fmt: FormatOpt = ALL_FORMATS,
+    json_out: JsonOpt = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    timeout: TimeoutOpt = None,
+    poll_speed: PollSpeedOpt = 100.0,
+    poll_interval: PollIntervalOpt = 1.0,
+) -> None:
+    """Transcribe local recordings (Zoom local recordings, m4a, mp4, wav, mp3, ...)."""
+    renderer = _renderer(json_out, verbose, quiet)
+    with _errors_to_exit(renderer):
+        from .pipeline import transcribe_files
+
+        settings = _load_settings(env_file, renderer)
+        options = _run_options(
+            out, language=language, speakers=speakers, speakers_expected=speakers_expected,
+            model=model, keyterm=keyterm, fmt=fmt, ttl=3600, timeout=timeout, wait=0.0,
+            poll_speed=poll_speed, poll_interval=poll_interval, via="upload",
+            resume_hint="run the same command again",
+        )
+        results = transcribe_files(list(paths), settings, options, sink=renderer)
         code = report(results, json_out=json_out, quiet=quiet)
     raise typer.Exit(code)
 
@@ -318,6 +373,8 @@ def backfill_command(
     ttl: TtlOpt = 6 * 3600,
     poll_speed: PollSpeedOpt = 100.0,
     poll_interval: PollIntervalOpt = 1.0,
+    via: ViaOpt = "auto",
+    keep_audio: KeepAudioOpt = False,
 ) -> None:
     """Transcribe every recording of some users, all users or the account over a date range."""
     renderer = _renderer(json_out, verbose, quiet)
@@ -342,7 +399,7 @@ def backfill_command(
         options = _run_options(
             out, language=language, speakers=speakers, speakers_expected=speakers_expected,
             model=model, keyterm=keyterm, fmt=fmt, ttl=ttl, timeout=timeout, wait=wait,
-            poll_speed=poll_speed, poll_interval=poll_interval,
+            poll_speed=poll_speed, poll_interval=poll_interval, via=via, keep_audio=keep_audio,
             resume_hint="run the same backfill command again",
         )
         from dataclasses import replace

@@ -46,6 +46,7 @@ class FakeAssembly:
     gets: int = 0
     list_calls: int = 0
     ambiguous_next: bool = False
+    uploads: list[int | None] = field(default_factory=list)
 
     def submit(self, audio_url: str, options: TranscriptionOptions) -> str:
         transcript_id = f"tr-{len(self.jobs) + 1}"
@@ -82,6 +83,10 @@ class FakeAssembly:
                 self.jobs[transcript_id].polls_left = 0
             result[transcript_id] = JobStatus(transcript_id, status, error)
         return result
+
+    def upload(self, open_body: Any, *, size: int | None) -> str:
+        self.uploads.append(size)
+        return f"https://cdn.assemblyai.test/upload/{len(self.uploads)}"
 
     def find_job(self, audio_url_key: str) -> JobStatus | None:
         for transcript_id, job in self.jobs.items():
@@ -178,7 +183,7 @@ def test_timeout_leaves_the_job_recorded_and_resumes_by_id(tmp_path: Path) -> No
 def test_download_error_gets_a_fresh_url_and_one_resubmission(tmp_path: Path) -> None:
     error = "Download error, unable to download https://zoom.us/rec/x?access_token=[REDACTED]."
     assembly = FakeAssembly(outcomes=[error])
-    results, _ = run(tmp_path, assembly, [recordings()])
+    results, _ = run(tmp_path, assembly, [recordings()], via="url")
     assert results[0].status == "completed"
     assert len(assembly.submits) == 2
     assert "access_token=scoped-1" in assembly.submits[1]  # a new token from Zoom
@@ -187,7 +192,7 @@ def test_download_error_gets_a_fresh_url_and_one_resubmission(tmp_path: Path) ->
 def test_second_download_error_fails_with_assemblyais_message(tmp_path: Path) -> None:
     error = "Download error, unable to download https://zoom.us/rec/x."
     assembly = FakeAssembly(outcomes=[error, error])
-    results, _ = run(tmp_path, assembly, [recordings()])
+    results, _ = run(tmp_path, assembly, [recordings()], via="url")
     assert results[0].status == "failed" and len(assembly.submits) == 2
     assert "Download error" in (results[0].error_message or "")
 
@@ -299,3 +304,18 @@ def test_fatal_error_in_a_worker_ends_the_run(tmp_path: Path) -> None:
 
     with pytest.raises(AuthError):
         run(tmp_path, RefusingAssembly(), [recordings()], workers=2)
+
+
+def test_auto_falls_back_to_uploading_after_a_download_error(tmp_path: Path) -> None:
+    error = "Download error, unable to download https://zoom.us/rec/x."
+    assembly = FakeAssembly(outcomes=[error])
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert results[0].ok and len(assembly.submits) == 2
+    assert assembly.submits[1].startswith("https://cdn.assemblyai.test/upload/")
+    assert assembly.uploads == [42_392_752]
+
+
+def test_via_upload_never_hands_over_a_zoom_url(tmp_path: Path) -> None:
+    assembly = FakeAssembly()
+    results, _ = run(tmp_path, assembly, [recordings()], via="upload")
+    assert results[0].ok and assembly.submits == ["https://cdn.assemblyai.test/upload/1"]

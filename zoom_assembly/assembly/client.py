@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -181,6 +181,7 @@ class AssemblyClient:
         self._sleep = sleep
         self._sink = sink
         self.base_url = settings.assemblyai_base_url
+        self._api_key = settings.assemblyai_api_key
 
     def __repr__(self) -> str:
         return f"AssemblyClient(base_url={self.base_url!r})"
@@ -341,6 +342,22 @@ class AssemblyClient:
             if job.audio_url_key == audio_url_key and job.status != "error":
                 return job
         return None
+
+    def upload(
+        self, open_body: Callable[[], Iterable[bytes]], *, size: int | None
+    ) -> str:
+        """Stream bytes to ``/v2/upload`` (retried from the start); the ``upload_url``."""
+        from .upload import upload_stream
+
+        return upload_stream(
+            self.base_url,
+            self._api_key,
+            open_body,
+            size=size,
+            policy=self._policy,
+            sleep=self._sleep,
+            sink=self._sink,
+        )
 
     def verify_key(self) -> None:
         """Raise :class:`AuthError` when the API key is refused."""

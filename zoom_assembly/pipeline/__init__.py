@@ -4,7 +4,13 @@ from .backfill import PlanItem, Selection, compile_topic, default_range, parse_d
 from .engine import Pipeline, PollPlan, RunOptions
 from .meeting import meeting_instances
 from .results import RecordingResult
-from .runs import backfill, backfill_plan, ensure_out_dir, transcribe_meetings
+from .runs import (
+    backfill,
+    backfill_plan,
+    ensure_out_dir,
+    transcribe_files,
+    transcribe_meetings,
+)
 
 __all__ = [
     "Pipeline",
@@ -20,5 +26,6 @@ __all__ = [
     "ensure_out_dir",
     "meeting_instances",
     "parse_day",
+    "transcribe_files",
     "transcribe_meetings",
 ]

@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ..assembly import AmbiguousSubmit, AssemblyClient, TranscriptionOptions
+from ..assembly.upload import UPLOAD_LIMIT_BYTES
 from ..errors import (
+    EXIT_CREDENTIALS,
+    EXIT_USAGE,
     NoAudio,
     NotFound,
     StillProcessing,
@@ -29,10 +32,12 @@ from ..errors import (
 )
 from ..events import EventSink, Notice, RecordingDone, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, Row, url_key
+from ..media import LocalMedia, iter_file
 from ..models import MeetingInfo, Transcript
-from ..outputs import FORMATS, write_outputs
+from ..outputs import FORMATS, recording_folder_name, write_outputs
 from ..redact import Secret
 from ..zoom import MeetingRecordings, RecordingFile, ZoomClient, choose_audio_file, handoff_url
+from ..zoom.download import open_download
 from .results import RecordingResult
 
 
@@ -74,6 +79,8 @@ class RunOptions:
     retry_failed: bool = True
     concurrency: int = 50
     workers: int = 8  # threads doing network work; 0 runs everything on the calling thread
+    via: str = "auto"  # url | upload | auto (URL first, upload after a download error)
+    keep_audio: bool = False  # save the audio next to the transcript when it passes through
     poll: PollPlan = field(default_factory=PollPlan)
     resume_hint: str = "run the same command again"
 
@@ -121,7 +128,7 @@ class Pipeline:
 
     def __init__(
         self,
-        zoom: ZoomClient,
+        zoom: ZoomClient | None,
         assembly: AssemblyClient,
         ledger: Ledger,
         options: RunOptions,
@@ -130,7 +137,7 @@ class Pipeline:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.zoom = zoom
+        self._zoom = zoom
         self.assembly = assembly
         self.ledger = ledger
         self.options = options
@@ -143,7 +150,14 @@ class Pipeline:
         self._waiting: dict[str, float] = {}  # meeting uuid -> deadline (still processing)
         self._started_files: dict[str, str] | None = None  # meeting uuid -> file id (ledger)
         self._lock = threading.RLock()
+        self.local_files: dict[str, LocalMedia] = {}  # recording id -> local file to upload
         self._active = 0  # recordings started and not yet finished
+
+    @property
+    def zoom(self) -> ZoomClient:
+        if self._zoom is None:  # local files only: nothing should ask Zoom
+            raise RuntimeError("this pipeline has no Zoom client")
+        return self._zoom
 
     # -- entry point --------------------------------------------------------------------------
     def run(self, meetings: Iterable[MeetingRecordings]) -> list[RecordingResult]:
@@ -273,7 +287,8 @@ class Pipeline:
                              f"{file.recording_type or 'video'} MP4 instead.", warning=True))
         row = self.ledger.ensure(
             LedgerEntry.for_meeting(
-                meeting, file.id, file_type=file.file_type, file_size=file.file_size
+                meeting, file.id, file_type=file.file_type, file_size=file.file_size,
+                source="file" if file.id in self.local_files else "zoom",
             )
         )
         self._resume_or_submit(recordings, file, row)
@@ -316,6 +331,40 @@ class Pipeline:
             return
         self._submit(recordings, file, resubmitted=set())
 
+    def _audio_url(self, recordings: MeetingRecordings, file: RecordingFile, via: str) -> str:
+        """What AssemblyAI gets: a hand-off URL, or the ``upload_url`` of bytes we streamed."""
+        local = self.local_files.get(file.id)
+        if local is not None:
+            self._emit(file.id, recordings.meeting, "uploading", str(local.path))
+            return self.assembly.upload(lambda: iter_file(local.path), size=local.size)
+        if via == "upload":
+            return self._upload_from_zoom(recordings, file)
+        return self._handoff(recordings, file)
+
+    def _upload_from_zoom(self, recordings: MeetingRecordings, file: RecordingFile) -> str:
+        """Download from Zoom with a Bearer token and stream it into AssemblyAI's upload."""
+        keep = self._keep_path(recordings.meeting, file) if self.options.keep_audio else None
+
+        def open_body() -> Iterable[bytes]:
+            stream = open_download(
+                self.zoom.api.session,
+                file.download_url,
+                Secret(self.zoom.api.tokens.token()),  # fetched per attempt: may be refreshed
+                expected_size=file.file_size,
+                timeout=self.zoom.api.timeout,
+                what=f"the recording of '{label_of(recordings.meeting)}'",
+            )
+            return stream.tee_to(keep) if keep is not None else stream
+
+        self._emit(file.id, recordings.meeting, "uploading", "Zoom → AssemblyAI")
+        return self.assembly.upload(open_body, size=file.file_size)
+
+    def _keep_path(self, meeting: MeetingInfo, file: RecordingFile) -> Path:
+        folder = self.options.out_dir / recording_folder_name(meeting, file.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        extension = (file.file_extension or file.file_type or "bin").lower()
+        return folder / f"audio.{extension}"
+
     def _handoff(self, recordings: MeetingRecordings, file: RecordingFile) -> str:
         """The URL AssemblyAI downloads from, with a download-scoped token when Zoom has one."""
         token = recordings.download_access_token
@@ -332,10 +381,24 @@ class Pipeline:
         return handoff_url(file, token)
 
     def _submit(
-        self, recordings: MeetingRecordings, file: RecordingFile, *, resubmitted: set[str]
+        self,
+        recordings: MeetingRecordings,
+        file: RecordingFile,
+        *,
+        resubmitted: set[str],
+        via: str | None = None,
     ) -> None:
         meeting = recordings.meeting
-        url = self._handoff(recordings, file)
+        via = via or ("upload" if self.options.via == "upload" or (
+            self.options.via == "auto" and self.options.keep_audio) else "url")
+        try:
+            url = self._audio_url(recordings, file, via)
+        except TranscribeZoomError as exc:
+            if exc.exit_code in (EXIT_USAGE, EXIT_CREDENTIALS) and file.id not in self.local_files:
+                raise
+            self.ledger.mark_failed(file.id, exc.code, exc.message)
+            self._finish(RecordingResult.failure(meeting, file.id, exc))
+            return
         key = url_key(url)
         if not self.ledger.claim_for_submit(file.id, key, allow_failed=True):
             row = self.ledger.get(file.id)
@@ -351,12 +414,12 @@ class Pipeline:
                     found.id if found else self.assembly.submit(url, self.options.transcription)
                 )
         except AmbiguousSubmit:
-            exc = TranscribeZoomError(
+            dropped = TranscribeZoomError(
                 "The connection to AssemblyAI dropped while submitting; run the same command "
                 "again (the ledger makes sure nothing is paid twice).",
                 code="submit_interrupted",
             )
-            self._finish(RecordingResult.failure(meeting, file.id, exc))
+            self._finish(RecordingResult.failure(meeting, file.id, dropped))
             return
         except TranscribeZoomError as exc:
             self.ledger.mark_failed(file.id, exc.code, exc.message)
@@ -426,8 +489,13 @@ class Pipeline:
         if kind and kind not in job.resubmitted:
             self._emit(job.file.id, meeting, "resubmitting", f"AssemblyAI: {error}")
             self.ledger.reset_to_pending(job.file.id)
-            fresh = self._fresh(job.recordings)
-            self._submit(fresh, job.file, resubmitted=job.resubmitted | {kind})
+            via = None
+            if kind == "download" and self.options.via == "auto" and (
+                job.file.file_size is None or job.file.file_size <= UPLOAD_LIMIT_BYTES
+            ):
+                via = "upload"  # the URL did not work: bring the bytes over ourselves
+            fresh = job.recordings if via == "upload" else self._fresh(job.recordings)
+            self._submit(fresh, job.file, resubmitted=job.resubmitted | {kind}, via=via)
             return
         reason = error
         if "text/html" in lowered:

@@ -14,7 +14,8 @@ from ..config import Settings
 from ..errors import OutputError
 from ..events import EventSink, RecordingStage, discard
 from ..ledger import Ledger
-from ..zoom import ZoomClient, build_zoom_client, parse_meeting_ref
+from ..media import LocalMedia, collect
+from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, parse_meeting_ref
 from .backfill import PlanItem, Selection, list_recordings, plan
 from .engine import Pipeline, RunOptions, label_of
 from .meeting import meeting_instances
@@ -111,3 +112,52 @@ def backfill_plan(
             done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
                     if r.meeting_uuid}
     return items, done
+
+
+def local_recordings(files: list[LocalMedia]) -> list[MeetingRecordings]:
+    """Local files dressed as one-file meetings: topic from the name, time from the mtime."""
+    from datetime import UTC, datetime
+
+    from ..models import MeetingInfo
+    from ..zoom import RecordingFile
+
+    items = []
+    for media in files:
+        when = datetime.fromtimestamp(media.path.stat().st_mtime, tz=UTC)
+        meeting = MeetingInfo(uuid=media.key, topic=media.path.stem, start_time=when)
+        file = RecordingFile(
+            id=media.key, meeting_uuid=media.key, file_type=media.kind.upper(),
+            recording_type="local_file", status="completed", file_size=media.size,
+            download_url=media.path.resolve().as_uri(),
+            file_extension=media.path.suffix.lstrip(".").upper(),
+        )
+        items.append(MeetingRecordings(meeting=meeting, files=(file,)))
+    return items
+
+
+def transcribe_files(
+    paths: list[Path],
+    settings: Settings,
+    options: RunOptions,
+    *,
+    sink: EventSink = discard,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[RecordingResult]:
+    """Transcribe local audio/video files (a folder means every media file in it).
+
+    The ledger key is the content hash, so a rerun, a renamed copy or a second path to the
+    same recording never pays twice.
+    """
+    files = collect(paths)  # every bad path is reported before anything is uploaded
+    settings.require_assemblyai()
+    ensure_out_dir(options.out_dir)
+    assembly = AssemblyClient(settings, sink=sink)
+    try:
+        with Ledger.open(options.out_dir) as ledger:
+            pipeline = Pipeline(None, assembly, ledger, options, sink=sink, sleep=sleep)
+            items = local_recordings(files)
+            pipeline.local_files = {item.files[0].id: media for item, media in zip(
+                items, files, strict=True)}
+            return pipeline.run(items)
+    finally:
+        assembly.close()

@@ -332,7 +332,7 @@ class ZoomApi:
         self.session = session
         self._policy = policy
         self._sleep = sleep
-        self._timeout = timeout
+        self.timeout = timeout
         self._sink = sink
         self.request_count = 0
 
@@ -369,7 +369,7 @@ class ZoomApi:
                 url,
                 params=params,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                timeout=self._timeout,
+                timeout=self.timeout,
             )
 
         try:
