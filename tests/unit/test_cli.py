@@ -34,12 +34,12 @@ def test_meeting_argument_routes_to_transcribe(argv: list[str], expected: list[s
 def test_help_lists_every_command() -> None:
     code, out, _ = invoke("--help")
     assert code == 0
-    for command in ("transcribe", "backfill", "status", "check", "demo", "emulate"):
+    for command in ("transcribe", "file", "backfill", "status", "check", "demo", "emulate"):
         assert command in out
 
 
 def test_every_command_has_help_text() -> None:
-    for command in ("transcribe", "backfill", "status", "check", "demo", "emulate"):
+    for command in ("transcribe", "file", "backfill", "status", "check", "demo", "emulate"):
         code, out, _ = invoke(command, "--help")
         assert code == 0 and "Usage" in out
 
