@@ -105,7 +105,7 @@ def test_retry_failed_retries_only_failures(builtin_harness: Harness) -> None:
     h = builtin_harness
     user = one_user(h)
     h.emu.inject("/zoom/rec/download", "500", count=2)  # one recording fails twice
-    code, lines, _ = backfill(h, "--user", user, "--concurrency", "1")
+    code, lines, _ = backfill(h, "--user", user, "--concurrency", "1", "--via", "url")
     failed = [x for x in lines if x["status"] == "failed"]
     assert code == 1 and len(failed) == 1
     code, lines, _ = backfill(h, "--user", user)
@@ -120,7 +120,7 @@ def test_retry_failed_retries_only_failures(builtin_harness: Harness) -> None:
 def test_status_reports_counts_and_failures(builtin_harness: Harness) -> None:
     h = builtin_harness
     h.emu.inject("/zoom/rec/download", "500", count=2)
-    backfill(h, "--user", one_user(h), "--concurrency", "1")
+    backfill(h, "--user", one_user(h), "--concurrency", "1", "--via", "url")
     result = h.run("status", "--out", str(h.out))
     assert result.code == 0 and "failed 1" in result.stdout and "Download error" in \
         result.stdout

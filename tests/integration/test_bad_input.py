@@ -66,17 +66,28 @@ def test_download_answering_html_is_refused_then_retried_with_a_fresh_url(
     harness: Harness,
 ) -> None:
     harness.emu.inject("/zoom/rec/download", "html", count=1)
-    result = harness.run(harness.emu.scenario.find("english").uuid, "--json")
+    result = harness.run(harness.emu.scenario.find("english").uuid, "--json", "--via", "url")
     assert result.code == 0, result.stderr
     assert list(harness.stats()["submissions"].values()) == [2]
 
 
 def test_download_answering_html_twice_fails_with_a_clear_reason(harness: Harness) -> None:
     harness.emu.inject("/zoom/rec/download", "html", count=5)
-    result = harness.run(harness.emu.scenario.find("english").uuid, "--json")
+    result = harness.run(harness.emu.scenario.find("english").uuid, "--json", "--via", "url")
     line = json.loads(result.stdout)
     assert result.code == 1 and line["status"] == "failed"
     assert "HTML page instead of audio" in line["error"]["message"]
+
+
+def test_html_from_zoom_on_the_upload_fallback_fails_only_that_recording(
+    harness: Harness,
+) -> None:
+    harness.emu.inject("/zoom/rec/download", "html", count=5)
+    result = harness.run(harness.emu.scenario.find("english").uuid, "--json")
+    line = json.loads(result.stdout)
+    assert result.code == 1 and line["status"] == "failed"
+    assert line["error"]["code"] == "download_html"
+    assert "web page instead of the recording" in line["error"]["message"]
 
 
 def test_check_reports_scopes_and_key(harness: Harness) -> None:

@@ -40,7 +40,7 @@ def test_a_whole_meeting_leaks_no_secret_anywhere(harness: Harness) -> None:
 
 def test_download_error_messages_are_redacted_in_json_and_ledger(harness: Harness) -> None:
     harness.emu.inject("/zoom/rec/download", "500", count=10)
-    result = harness.run(harness.emu.scenario.find("english").uuid, "--json")
+    result = harness.run(harness.emu.scenario.find("english").uuid, "--json", "--via", "url")
     line = json.loads(result.stdout)
     assert result.code == 1 and "Download error" in line["error"]["message"]
     for name, content in {"stdout": result.stdout.encode(),

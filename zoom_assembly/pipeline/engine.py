@@ -21,6 +21,8 @@ from typing import Any
 from ..assembly import AmbiguousSubmit, AssemblyClient, TranscriptionOptions
 from ..assembly.upload import UPLOAD_LIMIT_BYTES
 from ..errors import (
+    AuthError,
+    ConfigError,
     EXIT_CREDENTIALS,
     EXIT_USAGE,
     NoAudio,
@@ -394,8 +396,9 @@ class Pipeline:
         try:
             url = self._audio_url(recordings, file, via)
         except TranscribeZoomError as exc:
-            if exc.exit_code in (EXIT_USAGE, EXIT_CREDENTIALS) and file.id not in self.local_files:
-                raise
+            if isinstance(exc, AuthError | ConfigError):
+                raise  # nothing else will work either
+            # A refused, vanished or interrupted download concerns this recording only.
             self.ledger.mark_failed(file.id, exc.code, exc.message)
             self._finish(RecordingResult.failure(meeting, file.id, exc))
             return
