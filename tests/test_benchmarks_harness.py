@@ -1,0 +1,43 @@
+"""The benchmark harness runs end to end in its smallest mode (figures are never asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.integration
+
+
+def test_quick_mode_writes_every_section(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--n", "6", "--concurrency", "3",
+         "--json", str(out)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    (section,) = report["configs"]
+    contenders = {row["contender"]: row for row in section["contenders"]}
+    assert {"ours", "SDK transcribe_group", "tutorial, 1 at a time"} <= set(contenders)
+    ours = contenders["ours"]
+    assert ours["completed"] == 6
+    assert ours["requests_per_recording"]["assemblyai"] > 0
+    assert ours["latency_s"]["count"] == 6
+    assert {row["contender"] for row in report["cli_check"]["contenders"]} == {
+        "ours, library (CLI poll plan)", "ours, CLI"}
+    assert report["cli_startup"]["runs"] > 0
+    assert report["transcript_cpu"]["words"] > 0
+    assert "streaming" in report
+    assert {goal["goal"].split(" (")[0] for goal in report["goals"]} >= {
+        "makespan / bound", "client requests / recording", "transcribe-zoom --help"}
+    assert "Goals" in done.stdout
