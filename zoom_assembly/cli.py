@@ -218,7 +218,7 @@ def _run_options(
         resume_hint=resume_hint,
         poll=PollPlan(realtime_factor=poll_speed, min_interval=poll_interval,
                       max_interval=max(poll_interval, 15.0),
-                      overhead=min(4.0, 4 * poll_interval)),
+                      overhead=min(4.0, 4 * poll_interval), coalesce=poll_interval / 2),
     )
 
 

@@ -56,6 +56,10 @@ class Settings:
     # plus processing (API_FACTS: at least 1-2 h, more when jobs wait behind concurrency).
     handoff_ttl: int = 6 * 3600
     http_timeout: float = 30.0
+    # Client-side cap on Zoom calls per second for Light endpoints (a meeting's recordings);
+    # Medium ones (listings) get two thirds of it. Zoom Pro allows 30 and 20 per second per
+    # account, shared by every app, so the default keeps a third free for the others.
+    zoom_requests_per_second: float = 20.0
 
     def require_zoom(self) -> None:
         """Raise :class:`ConfigError` naming every way to supply missing Zoom credentials."""
@@ -135,6 +139,15 @@ def load_settings(
         values[attr] = Secret(raw) if attr in {"zoom_client_secret", "assemblyai_api_key"} else raw
     for name, (attr, default) in _ENDPOINTS.items():
         values[attr] = merged.get(name, "").strip().rstrip("/") or default
+    rate = merged.get("ZOOM_MAX_REQUESTS_PER_SECOND", "").strip()
+    if rate:
+        try:
+            values["zoom_requests_per_second"] = float(rate)
+        except ValueError:
+            raise ConfigError(
+                f"ZOOM_MAX_REQUESTS_PER_SECOND={rate!r} is not a number; set it to e.g. 20.",
+                code="bad_setting",
+            ) from None
     for key, value in (overrides or {}).items():
         if value is None:
             continue

@@ -292,15 +292,17 @@ def render_srt(
     max_chars: int = 84,
     max_duration_ms: int = 7000,
     speaker_names: SpeakerNames = None,
+    cues: Sequence[Cue] | None = None,
 ) -> str:
     """SubRip captions from the words; an empty string when there are no words."""
     blocks = []
-    cues = caption_cues(
-        transcript.words,
-        max_chars=max_chars,
-        max_duration_ms=max_duration_ms,
-        speaker_names=speaker_names,
-    )
+    if cues is None:
+        cues = caption_cues(
+            transcript.words,
+            max_chars=max_chars,
+            max_duration_ms=max_duration_ms,
+            speaker_names=speaker_names,
+        )
     for number, cue in enumerate(cues, start=1):
         lines = list(cue.lines)
         if cue.speaker:
@@ -322,15 +324,17 @@ def render_vtt(
     max_chars: int = 84,
     max_duration_ms: int = 7000,
     speaker_names: SpeakerNames = None,
+    cues: Sequence[Cue] | None = None,
 ) -> str:
     """WebVTT captions from the words, with ``<v Speaker>`` voice tags when the speaker changes."""
     parts = ["WEBVTT\n"]
-    cues = caption_cues(
-        transcript.words,
-        max_chars=max_chars,
-        max_duration_ms=max_duration_ms,
-        speaker_names=speaker_names,
-    )
+    if cues is None:
+        cues = caption_cues(
+            transcript.words,
+            max_chars=max_chars,
+            max_duration_ms=max_duration_ms,
+            speaker_names=speaker_names,
+        )
     for cue in cues:
         lines = [_vtt_escape(line) for line in cue.lines]
         if cue.speaker:
@@ -418,11 +422,18 @@ def write_outputs(
     if unknown:
         raise ValueError(f"Unknown output format(s): {', '.join(unknown)}; use {FORMATS}.")
     folder = Path(out_dir).absolute() / recording_folder_name(meeting, recording_file_id)
+    # SRT and VTT share one set of cues: building them is most of the captions' cost.
+    cues = (
+        caption_cues(transcript.words, max_chars=84, max_duration_ms=7000,
+                     speaker_names=speaker_names)
+        if {"srt", "vtt"} & set(formats)
+        else []
+    )
     renderers: dict[str, Callable[[], str]] = {
         "txt": lambda: render_txt(transcript, meeting, speaker_names),
         "json": lambda: _dump_json(render_json(transcript, meeting, recording_file_id)),
-        "srt": lambda: render_srt(transcript, speaker_names=speaker_names),
-        "vtt": lambda: render_vtt(transcript, speaker_names=speaker_names),
+        "srt": lambda: render_srt(transcript, speaker_names=speaker_names, cues=cues),
+        "vtt": lambda: render_vtt(transcript, speaker_names=speaker_names, cues=cues),
     }
     rendered = {fmt: renderers[fmt]() for fmt in FORMATS if fmt in formats}
     try:

@@ -35,13 +35,13 @@ def make_client(clock: FakeClock | None = None, sleeps: list[float] | None = Non
         zoom_client_id="client-abc",
         zoom_client_secret=Secret(SECRET),
         assemblyai_api_key=Secret("aai-key-0000"),
+        zoom_requests_per_second=0,  # no pacing: the fake clock never moves
     )
     return build_zoom_client(
         settings,
         policy=RetryPolicy(rng=random.Random(0)),
         sleep=(sleeps.append if sleeps is not None else lambda s: None),
         clock=clock or FakeClock(),
-        max_per_second=0,
     )
 
 
@@ -271,3 +271,18 @@ def test_client_repr_and_errors_hold_no_secret() -> None:
         client.meeting_recordings(123456789)
     text = repr(client) + repr(client.api) + repr(client.api.tokens) + str(info.value)
     assert SECRET not in text and "tok-visible-nowhere" not in text
+
+
+def test_recordings_of_a_meeting_are_light_and_listings_medium() -> None:
+    from zoom_assembly.zoom.api import rate_category
+
+    assert rate_category("/meetings/abc%253D%253D/recordings") == "light"
+    assert rate_category("/users/me/recordings") == "medium"
+    assert rate_category("/past_meetings/123/instances") == "medium"
+
+
+def test_zoom_rate_can_be_set_from_the_environment() -> None:
+    from zoom_assembly.config import load_settings
+
+    settings = load_settings(environ={"ZOOM_MAX_REQUESTS_PER_SECOND": "7.5"})
+    assert settings.zoom_requests_per_second == 7.5

@@ -5,7 +5,6 @@ from .client import (
     AssemblyClient,
     JobStatus,
     TranscriptionOptions,
-    to_transcript,
 )
 
 __all__ = [
@@ -13,5 +12,4 @@ __all__ = [
     "AssemblyClient",
     "JobStatus",
     "TranscriptionOptions",
-    "to_transcript",
 ]

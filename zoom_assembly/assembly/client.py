@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import assemblyai as aai
 import httpx
@@ -101,45 +101,54 @@ def _judge(exc: Exception) -> Verdict:
     return Verdict(retry=False)
 
 
-def to_transcript(response: aai_types.TranscriptResponse) -> Transcript:
-    """Our value type from the SDK's response model; word timings copied as given (ms)."""
-
-    def word(w: aai_types.Word) -> Word:
-        return Word(
-            text=w.text,
-            start=int(w.start),
-            end=int(w.end),
-            confidence=float(w.confidence),
-            speaker=w.speaker,
+def _words(raw: object) -> tuple[Word, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        Word(
+            text=str(w.get("text", "")),
+            start=int(w.get("start") or 0),
+            end=int(w.get("end") or 0),
+            confidence=float(w.get("confidence") or 0.0),
+            speaker=w.get("speaker"),
         )
+        for w in raw
+        if isinstance(w, dict)
+    )
 
+
+def transcript_from_json(body: dict[str, Any]) -> Transcript:
+    """Our value type straight from the API's JSON (several times cheaper than the SDK's
+    pydantic models for an hour of words); word timings copied as given (ms)."""
+    raw_utterances = body.get("utterances")
     utterances = None
-    if response.utterances is not None:
+    if isinstance(raw_utterances, list):
         utterances = tuple(
             Utterance(
-                speaker=str(u.speaker),
-                start=int(u.start),
-                end=int(u.end),
-                text=u.text,
-                confidence=float(u.confidence),
-                words=tuple(word(w) for w in u.words or []),
+                speaker=str(u.get("speaker")),
+                start=int(u.get("start") or 0),
+                end=int(u.get("end") or 0),
+                text=str(u.get("text") or ""),
+                confidence=float(u.get("confidence") or 0.0),
+                words=_words(u.get("words")),
             )
-            for u in response.utterances
+            for u in raw_utterances
+            if isinstance(u, dict)
         )
-    status = response.status.value if hasattr(response.status, "value") else str(response.status)
-    language = response.language_code
+    duration = body.get("audio_duration")
+    error = body.get("error")
     return Transcript(
-        id=str(response.id),
-        status=status,
-        text=response.text or "",
-        language_code=str(getattr(language, "value", language)) if language else None,
-        language_confidence=response.language_confidence,
-        audio_duration=float(response.audio_duration) if response.audio_duration else None,
-        speech_model_used=response.speech_model_used,
-        confidence=response.confidence,
-        words=tuple(word(w) for w in response.words or []),
+        id=str(body.get("id")),
+        status=str(body.get("status")),
+        text=str(body.get("text") or ""),
+        language_code=body.get("language_code") or None,
+        language_confidence=body.get("language_confidence"),
+        audio_duration=float(duration) if duration else None,
+        speech_model_used=body.get("speech_model_used"),
+        confidence=body.get("confidence"),
+        words=_words(body.get("words")),
         utterances=utterances,
-        error=redact(response.error) if response.error else None,
+        error=redact(str(error)) if error else None,
     )
 
 
@@ -287,12 +296,20 @@ class AssemblyClient:
 
     def get(self, transcript_id: str) -> Transcript:
         """The transcript as it stands (any status)."""
-        return to_transcript(
-            self._call(
-                f"checking transcript {transcript_id}",
-                lambda: aai_api.get_transcript(self._http, transcript_id),
+        return self._call(f"checking transcript {transcript_id}",
+                          lambda: self._get_transcript(transcript_id))
+
+    def _get_transcript(self, transcript_id: str) -> Transcript:
+        # The SDK's client and error type, but our own parsing (see transcript_from_json).
+        response = self._http.get(f"{aai_api.ENDPOINT_TRANSCRIPT}/{transcript_id}")
+        if response.status_code != httpx.codes.OK:
+            raise aai_types.TranscriptError(
+                f"failed to retrieve transcript {transcript_id}", response.status_code
             )
-        )
+        body = response.json()
+        if not isinstance(body, dict):
+            raise aai_types.TranscriptError("transcript answer is not an object", 502)
+        return transcript_from_json(body)
 
     def recent_jobs(self, *, limit: int = 200, max_pages: int = 5) -> Iterator[JobStatus]:
         """Newest-first statuses from the transcript list (one call covers up to 200 jobs)."""

@@ -9,8 +9,8 @@ import requests
 
 from ..config import Settings
 from ..events import EventSink, discard
-from ..retry import RateLimiter, RetryPolicy
-from .api import USER_AGENT, ZoomApi, ZoomTokenProvider
+from ..retry import RetryPolicy
+from .api import USER_AGENT, ZoomApi, ZoomTokenProvider, rate_limiters
 from .client import (
     MeetingRef,
     ZoomClient,
@@ -46,7 +46,6 @@ def build_zoom_client(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     pool_size: int = 16,
-    max_per_second: float = 15.0,
 ) -> ZoomClient:
     """A :class:`ZoomClient` for ``settings`` sharing one pooled session (thread-safe use)."""
     settings.require_zoom()
@@ -76,8 +75,6 @@ def build_zoom_client(
         sleep=sleep,
         timeout=settings.http_timeout,
         sink=sink,
-        # Zoom's Medium endpoints allow 20/s on Pro accounts, shared by every app of the
-        # account: keep some headroom for the others.
-        limiter=RateLimiter(max_per_second, clock=clock, sleep=sleep),
+        limiters=rate_limiters(settings.zoom_requests_per_second, clock=clock, sleep=sleep),
     )
     return ZoomClient(api)

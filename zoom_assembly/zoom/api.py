@@ -311,6 +311,25 @@ class ZoomTokenProvider:
         )
 
 
+_LIGHT = re.compile(r"^/meetings/[^/]+/recordings$")
+
+
+def rate_category(path: str) -> str:
+    """Zoom's rate-limit label of an endpoint: a meeting's recordings are Light, the
+    listings we use Medium."""
+    return "light" if _LIGHT.match(path) else "medium"
+
+
+def rate_limiters(
+    light_per_second: float, *, clock: Callable[[], float], sleep: Callable[[float], None]
+) -> dict[str, RateLimiter]:
+    """One limiter per rate category; Medium gets two thirds of Light, as in Zoom's tables."""
+    return {
+        "light": RateLimiter(light_per_second, clock=clock, sleep=sleep),
+        "medium": RateLimiter(light_per_second * 2 / 3, clock=clock, sleep=sleep),
+    }
+
+
 class ZoomApi:
     """Authenticated, retrying JSON GETs against Zoom's REST API."""
 
@@ -324,10 +343,10 @@ class ZoomApi:
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 30.0,
         sink: EventSink = discard,
-        limiter: RateLimiter | None = None,
+        limiters: Mapping[str, RateLimiter] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._limiter = limiter
+        self._limiters = limiters or {}
         self.tokens = tokens
         self.session = session
         self._policy = policy
@@ -361,9 +380,11 @@ class ZoomApi:
             return self._get(url, params, what, self.tokens.token())
 
     def _get(self, url: str, params: Mapping[str, Any] | None, what: str, token: str) -> Any:
+        limiter = self._limiters.get(rate_category(url[len(self.base_url):]))
+
         def send() -> requests.Response:
-            if self._limiter is not None:
-                self._limiter.acquire()
+            if limiter is not None:
+                limiter.acquire()
             self.request_count += 1
             return self.session.get(
                 url,
