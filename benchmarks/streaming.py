@@ -70,6 +70,11 @@ def _vm_hwm_mb() -> float | None:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process. On Linux VmHWM: ``ru_maxrss`` survives execve and
+    so reports the launching process's size (measured: 100 MB here against 58 MB real)."""
+    hwm = _vm_hwm_mb()
+    if hwm is not None:
+        return hwm
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
