@@ -297,12 +297,8 @@ def render_srt(
     """SubRip captions from the words; an empty string when there are no words."""
     blocks = []
     if cues is None:
-        cues = caption_cues(
-            transcript.words,
-            max_chars=max_chars,
-            max_duration_ms=max_duration_ms,
-            speaker_names=speaker_names,
-        )
+        cues = caption_cues(transcript.words, max_chars=max_chars,
+                            max_duration_ms=max_duration_ms, speaker_names=speaker_names)
     for number, cue in enumerate(cues, start=1):
         lines = list(cue.lines)
         if cue.speaker:
@@ -329,12 +325,8 @@ def render_vtt(
     """WebVTT captions from the words, with ``<v Speaker>`` voice tags when the speaker changes."""
     parts = ["WEBVTT\n"]
     if cues is None:
-        cues = caption_cues(
-            transcript.words,
-            max_chars=max_chars,
-            max_duration_ms=max_duration_ms,
-            speaker_names=speaker_names,
-        )
+        cues = caption_cues(transcript.words, max_chars=max_chars,
+                            max_duration_ms=max_duration_ms, speaker_names=speaker_names)
     for cue in cues:
         lines = [_vtt_escape(line) for line in cue.lines]
         if cue.speaker:
