@@ -409,3 +409,18 @@ def test_read_only_out_dir_raises_output_error(tmp_path: Path) -> None:
             write_outputs(out, MEETING, "rf", diarized())
     finally:
         out.chmod(0o700)
+
+
+def test_temp_files_left_by_a_killed_run_are_swept_on_rewrite(tmp_path: Path) -> None:
+    from zoom_assembly.models import MeetingInfo, Transcript, Word
+    from zoom_assembly.outputs import recording_folder_name, write_outputs
+
+    meeting = MeetingInfo(uuid="abc123456789==", id=81234567890, topic="Sync")
+    folder = tmp_path / recording_folder_name(meeting, "file-1")
+    folder.mkdir()
+    (folder / ".transcript.vtt.68f3eddf.tmp").write_text("half a caption")
+    transcript = Transcript(id="t1", status="completed", text="Hi",
+                            words=(Word("Hi", 0, 400, 0.9, "A"),))
+    write_outputs(tmp_path, meeting, "file-1", transcript)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "transcript.json", "transcript.srt", "transcript.txt", "transcript.vtt"]

@@ -432,6 +432,11 @@ def write_outputs(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _output_error(folder.parent, exc) from exc
+    # A run killed mid-write (SIGKILL, power cut) leaves its temp files; the finished files
+    # are whole (atomic rename), and rewriting them here is the moment to sweep the debris.
+    for stale in folder.glob(".transcript.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
     paths: dict[str, Path] = {}
     for fmt, text in rendered.items():
         path = folder / f"transcript.{fmt}"
