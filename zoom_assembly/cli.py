@@ -77,6 +77,23 @@ TtlOpt = Annotated[
 TimeoutOpt = Annotated[
     float | None, typer.Option("--timeout", min=1, help="Stop waiting after this many seconds.")
 ]
+# Credentials as flags (highest precedence). Prefer tokens.env: flags show up in `ps`.
+AccountIdOpt = Annotated[
+    str | None, typer.Option("--zoom-account-id", help="Zoom account ID.", show_default=False)
+]
+ClientIdOpt = Annotated[
+    str | None, typer.Option("--zoom-client-id", help="Zoom app client ID.", show_default=False)
+]
+ClientSecretOpt = Annotated[
+    str | None,
+    typer.Option("--zoom-client-secret", help="Zoom app client secret (prefer tokens.env).",
+                 show_default=False),
+]
+ApiKeyOpt = Annotated[
+    str | None,
+    typer.Option("--assemblyai-api-key", help="AssemblyAI API key (prefer tokens.env).",
+                 show_default=False),
+]
 ViaOpt = Annotated[
     str,
     typer.Option("--via", help="url: hand AssemblyAI a download URL; upload: stream the file "
@@ -123,11 +140,21 @@ def _configure_logging(verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-def _load_settings(env_file: Path | None, renderer: Renderer) -> Settings:
+def _credentials(
+    account_id: str | None, client_id: str | None, secret: str | None, api_key: str | None
+) -> dict[str, str | None]:
+    """Credential flags as settings overrides (None: not given)."""
+    return {"zoom_account_id": account_id, "zoom_client_id": client_id,
+            "zoom_client_secret": secret, "assemblyai_api_key": api_key}
+
+
+def _load_settings(
+    env_file: Path | None, renderer: Renderer, credentials: dict[str, str | None] | None = None
+) -> Settings:
     from .config import DEFAULT_ENV_FILE, env_file_is_shared, load_settings
     from .events import Notice
 
-    settings = load_settings(env_file=env_file)
+    settings = load_settings(env_file=env_file, overrides=credentials)
     path = env_file or DEFAULT_ENV_FILE
     if env_file_is_shared(path):
         renderer(Notice(f"{path} can be read by other users of this machine; run "
@@ -268,11 +295,16 @@ def transcribe(
     poll_interval: PollIntervalOpt = 1.0,
     via: ViaOpt = "auto",
     keep_audio: KeepAudioOpt = False,
+    zoom_account_id: AccountIdOpt = None,
+    zoom_client_id: ClientIdOpt = None,
+    zoom_client_secret: ClientSecretOpt = None,
+    assemblyai_api_key: ApiKeyOpt = None,
 ) -> None:
     """Transcribe one meeting: every recorded instance of a meeting ID, or one instance UUID."""
     renderer = _renderer(json_out, verbose, quiet)
     with _errors_to_exit(renderer):
-        settings = _load_settings(env_file, renderer)
+        settings = _load_settings(env_file, renderer, _credentials(
+            zoom_account_id, zoom_client_id, zoom_client_secret, assemblyai_api_key))
         options = _run_options(
             out, language=language, speakers=speakers, speakers_expected=speakers_expected,
             model=model, keyterm=keyterm, fmt=fmt, ttl=ttl, timeout=timeout, wait=wait,
@@ -303,13 +335,18 @@ def file_command(
     timeout: TimeoutOpt = None,
     poll_speed: PollSpeedOpt = 100.0,
     poll_interval: PollIntervalOpt = 1.0,
+    zoom_account_id: AccountIdOpt = None,
+    zoom_client_id: ClientIdOpt = None,
+    zoom_client_secret: ClientSecretOpt = None,
+    assemblyai_api_key: ApiKeyOpt = None,
 ) -> None:
     """Transcribe local recordings (Zoom local recordings, m4a, mp4, wav, mp3, ...)."""
     renderer = _renderer(json_out, verbose, quiet)
     with _errors_to_exit(renderer):
         from .pipeline import transcribe_files
 
-        settings = _load_settings(env_file, renderer)
+        settings = _load_settings(env_file, renderer, _credentials(
+            zoom_account_id, zoom_client_id, zoom_client_secret, assemblyai_api_key))
         options = _run_options(
             out, language=language, speakers=speakers, speakers_expected=speakers_expected,
             model=model, keyterm=keyterm, fmt=fmt, ttl=3600, timeout=timeout, wait=0.0,
@@ -375,6 +412,10 @@ def backfill_command(
     poll_interval: PollIntervalOpt = 1.0,
     via: ViaOpt = "auto",
     keep_audio: KeepAudioOpt = False,
+    zoom_account_id: AccountIdOpt = None,
+    zoom_client_id: ClientIdOpt = None,
+    zoom_client_secret: ClientSecretOpt = None,
+    assemblyai_api_key: ApiKeyOpt = None,
 ) -> None:
     """Transcribe every recording of some users, all users or the account over a date range."""
     renderer = _renderer(json_out, verbose, quiet)
@@ -390,7 +431,8 @@ def backfill_command(
             start=start, end=end, users=tuple(user or ()), all_users=all_users, account=account,
             topic=compile_topic(topic), min_duration_minutes=min_duration,
         )
-        settings = _load_settings(env_file, renderer)
+        settings = _load_settings(env_file, renderer, _credentials(
+            zoom_account_id, zoom_client_id, zoom_client_secret, assemblyai_api_key))
         if dry_run:
             from .plan import print_plan
 
@@ -425,13 +467,18 @@ def backfill_command(
 def check(
     env_file: EnvFileOpt = None,
     verbose: VerboseOpt = False,
+    zoom_account_id: AccountIdOpt = None,
+    zoom_client_id: ClientIdOpt = None,
+    zoom_client_secret: ClientSecretOpt = None,
+    assemblyai_api_key: ApiKeyOpt = None,
 ) -> None:
     """Check the Zoom app credentials and scopes, and the AssemblyAI key."""
     renderer = _renderer(False, verbose, False)
     with _errors_to_exit(renderer):
         from .checks import run_checks
 
-        settings = _load_settings(env_file, renderer)
+        settings = _load_settings(env_file, renderer, _credentials(
+            zoom_account_id, zoom_client_id, zoom_client_secret, assemblyai_api_key))
         lines, code = run_checks(settings)
         for line in lines:
             typer.echo(line)

@@ -100,3 +100,20 @@ def test_env_file_readable_by_others_is_warned_about(tmp_path: Path) -> None:
     env_file.chmod(0o644)
     _, _, err = invoke("not-a-meeting!", "--env-file", str(env_file))
     assert "chmod 600" in err
+
+
+def test_credential_flags_are_accepted_and_win_over_the_environment() -> None:
+    # Every credential given as a flag: the run gets past configuration to the meeting id.
+    code, _, err = invoke("not-a-meeting!", "--zoom-account-id", "a", "--zoom-client-id", "b",
+                          "--zoom-client-secret", "c-secret", "--assemblyai-api-key", "d-key")
+    assert code == 2 and "is not a Zoom meeting ID" in err
+
+
+def test_missing_credential_message_names_flags_that_exist() -> None:
+    code, _, err = invoke("81234567890")
+    assert code == 3
+    import re
+
+    flags = re.findall(r"--[a-z-]+", err)
+    _, out, _ = invoke("transcribe", "--help", env={"COLUMNS": "250"})
+    assert flags and all(flag in out for flag in flags), flags
