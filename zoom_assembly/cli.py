@@ -188,7 +188,7 @@ def _errors_to_exit(renderer: Renderer) -> Iterator[None]:
         raise typer.Exit(EXIT_FAILED) from None
 
 
-def _renderer(json_out: bool, verbose: bool, quiet: bool) -> Renderer:
+def _renderer(verbose: bool, quiet: bool) -> Renderer:
     from .render import Renderer
 
     _configure_logging(verbose)
@@ -301,7 +301,7 @@ def transcribe(
     assemblyai_api_key: ApiKeyOpt = None,
 ) -> None:
     """Transcribe one meeting: every recorded instance of a meeting ID, or one instance UUID."""
-    renderer = _renderer(json_out, verbose, quiet)
+    renderer = _renderer(verbose, quiet)
     with _errors_to_exit(renderer):
         settings = _load_settings(env_file, renderer, _credentials(
             zoom_account_id, zoom_client_id, zoom_client_secret, assemblyai_api_key))
@@ -341,7 +341,7 @@ def file_command(
     assemblyai_api_key: ApiKeyOpt = None,
 ) -> None:
     """Transcribe local recordings (Zoom local recordings, m4a, mp4, wav, mp3, ...)."""
-    renderer = _renderer(json_out, verbose, quiet)
+    renderer = _renderer(verbose, quiet)
     with _errors_to_exit(renderer):
         from .pipeline import transcribe_files
 
@@ -418,7 +418,7 @@ def backfill_command(
     assemblyai_api_key: ApiKeyOpt = None,
 ) -> None:
     """Transcribe every recording of some users, all users or the account over a date range."""
-    renderer = _renderer(json_out, verbose, quiet)
+    renderer = _renderer(verbose, quiet)
     with _errors_to_exit(renderer):
         from .pipeline import Selection, compile_topic, default_range, parse_day
 
@@ -473,7 +473,7 @@ def check(
     assemblyai_api_key: ApiKeyOpt = None,
 ) -> None:
     """Check the Zoom app credentials and scopes, and the AssemblyAI key."""
-    renderer = _renderer(False, verbose, False)
+    renderer = _renderer(verbose, False)
     with _errors_to_exit(renderer):
         from .checks import run_checks
 
@@ -491,7 +491,7 @@ def status(
     json_out: JsonOpt = False,
 ) -> None:
     """Summarise the ledger in --out (no API calls): counts, failures, audio hours."""
-    renderer = _renderer(json_out, False, False)
+    renderer = _renderer(False, False)
     with _errors_to_exit(renderer):
         from .status import print_status
 
@@ -506,7 +506,7 @@ def demo(
     quiet: QuietOpt = False,
 ) -> None:
     """Run the whole job on the built-in emulator: no credentials, no network."""
-    renderer = _renderer(json_out, verbose, quiet)
+    renderer = _renderer(verbose, quiet)
     with _errors_to_exit(renderer):
         from .demo import run_demo
 
@@ -530,7 +530,7 @@ def emulate(
     ] = 60.0,
 ) -> None:
     """Run the local Zoom + AssemblyAI emulator in the foreground and print its settings."""
-    renderer = _renderer(False, False, False)
+    renderer = _renderer(False, False)
     with _errors_to_exit(renderer):
         from .emulator import serve_forever
 

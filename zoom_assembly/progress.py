@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from types import TracebackType
 from typing import Any
@@ -73,6 +72,3 @@ class Progress:
                 self._live.console.print(redact(line), markup=False, highlight=False)
         self._live.update(self.line())
 
-
-def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()

@@ -18,10 +18,8 @@ def print_status(out: Path, *, json_out: bool) -> None:
             code="no_ledger",
         )
     with Ledger.open(out) as ledger:
-        counts = ledger.counts()
-        failed = ledger.rows(["failed"])
-        completed = ledger.rows(["completed"])
-    hours = sum(r.audio_duration or 0 for r in completed) / 3600
+        summary = ledger.summary()
+    counts, failed, hours = summary.counts, summary.failures, summary.completed_audio_hours
     if json_out:
         doc = {
             "counts": counts,
@@ -37,7 +35,7 @@ def print_status(out: Path, *, json_out: bool) -> None:
     from rich.console import Console
 
     console = Console(highlight=False)
-    total = sum(counts.values())
+    total = summary.total
     parts = ", ".join(f"{state} {n}" for state, n in counts.items() if n)
     console.print(f"{total} recordings in {ledger_path(out)}: {parts or 'none'}")
     console.print(f"Transcribed audio: {hours:.2f} h")
