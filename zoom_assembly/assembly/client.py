@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 import assemblyai as aai
 import httpx
+import orjson
 from assemblyai import types as aai_types
 from assemblyai.prerecorded.v2 import api as aai_api
 
@@ -101,40 +103,73 @@ def _judge(exc: Exception) -> Verdict:
     return Verdict(retry=False)
 
 
+def _loads(content: bytes) -> Any:
+    """JSON from bytes: orjson (2-3x faster on an hour of words), the standard library for what
+    orjson refuses (NaN, lone surrogates), so nothing that parsed before fails now."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
+
+
+def _word(w: dict[str, Any]) -> Word:
+    return Word(
+        str(w.get("text", "")),
+        int(w.get("start") or 0),
+        int(w.get("end") or 0),
+        float(w.get("confidence") or 0.0),
+        w.get("speaker"),
+    )
+
+
 def _words(raw: object) -> tuple[Word, ...]:
     if not isinstance(raw, list):
         return ()
-    return tuple(
-        Word(
-            text=str(w.get("text", "")),
-            start=int(w.get("start") or 0),
-            end=int(w.get("end") or 0),
-            confidence=float(w.get("confidence") or 0.0),
-            speaker=w.get("speaker"),
-        )
-        for w in raw
-        if isinstance(w, dict)
-    )
+    return tuple(_word(w) for w in raw if isinstance(w, dict))
+
+
+def _utterance_words(raw: object, top: list[dict[str, Any]], words: tuple[Word, ...],
+                     cursor: int) -> tuple[tuple[Word, ...], int]:
+    """An utterance's words, reusing the top-level :class:`Word` wherever the service sent the
+    very same word (it does, in order): half the parsing of a diarized transcript."""
+    if not isinstance(raw, list):
+        return (), cursor
+    parsed: list[Word] = []
+    for w in raw:
+        if not isinstance(w, dict):
+            continue
+        if cursor < len(top) and top[cursor] == w:
+            parsed.append(words[cursor])
+            cursor += 1
+        else:
+            parsed.append(_word(w))
+    return tuple(parsed), cursor
 
 
 def transcript_from_json(body: dict[str, Any]) -> Transcript:
     """Our value type straight from the API's JSON (several times cheaper than the SDK's
     pydantic models for an hour of words); word timings copied as given (ms)."""
+    raw_words = body.get("words")
+    top = [w for w in raw_words if isinstance(w, dict)] if isinstance(raw_words, list) else []
+    words = tuple(map(_word, top))
     raw_utterances = body.get("utterances")
     utterances = None
     if isinstance(raw_utterances, list):
-        utterances = tuple(
-            Utterance(
+        cursor = 0
+        parsed: list[Utterance] = []
+        for u in raw_utterances:
+            if not isinstance(u, dict):
+                continue
+            utterance_words, cursor = _utterance_words(u.get("words"), top, words, cursor)
+            parsed.append(Utterance(
                 speaker=str(u.get("speaker")),
                 start=int(u.get("start") or 0),
                 end=int(u.get("end") or 0),
                 text=str(u.get("text") or ""),
                 confidence=float(u.get("confidence") or 0.0),
-                words=_words(u.get("words")),
-            )
-            for u in raw_utterances
-            if isinstance(u, dict)
-        )
+                words=utterance_words,
+            ))
+        utterances = tuple(parsed)
     duration = body.get("audio_duration")
     error = body.get("error")
     return Transcript(
@@ -146,7 +181,7 @@ def transcript_from_json(body: dict[str, Any]) -> Transcript:
         audio_duration=float(duration) if duration else None,
         speech_model_used=body.get("speech_model_used"),
         confidence=body.get("confidence"),
-        words=_words(body.get("words")),
+        words=words,
         utterances=utterances,
         error=redact(str(error)) if error else None,
     )
@@ -306,7 +341,7 @@ class AssemblyClient:
             raise aai_types.TranscriptError(
                 f"failed to retrieve transcript {transcript_id}", response.status_code
             )
-        body = response.json()
+        body = _loads(response.content)
         if not isinstance(body, dict):
             raise aai_types.TranscriptError("transcript answer is not an object", 502)
         return transcript_from_json(body)
