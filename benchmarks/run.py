@@ -510,10 +510,10 @@ def transcript_cpu(repeats: int) -> dict[str, Any]:
     from zoom_assembly.models import Transcript
     from zoom_assembly.outputs import (
         FORMATS,
-        render_json,
         render_srt,
         render_txt,
         render_vtt,
+        transcript_json_bytes,
         write_outputs,
     )
     from zoom_assembly.pipeline import RunOptions
@@ -545,9 +545,8 @@ def transcript_cpu(repeats: int) -> dict[str, Any]:
         def raw_get() -> Any:
             return http.get(f"/v2/transcript/{tid}").json()
 
-        def as_json(transcript: Transcript) -> str:
-            return json.dumps(render_json(transcript, meeting, "file"), ensure_ascii=False,
-                              indent=2)
+        def as_json(transcript: Transcript) -> bytes:
+            return transcript_json_bytes(transcript, meeting, "file")
 
         def engine(folder: Path) -> dict[str, Path]:
             return write_outputs(folder, meeting, "file", client.get(tid), FORMATS)

@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from zoom_assembly.outputs import (
     recording_folder_name,
     render_json,
     render_txt,
+    transcript_json_bytes,
     write_outputs,
 )
 
@@ -266,6 +268,27 @@ def test_json_file_round_trips_non_ascii_text(tmp_path: Path) -> None:
     raw = paths["json"].read_bytes()
     assert "こんにちは".encode() in raw
     assert json.loads(raw)["words"][0]["text"] == "こんにちは"
+
+
+def stdlib_json(transcript: Transcript) -> bytes:
+    doc = render_json(transcript, MEETING, "rf")
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def test_json_file_is_the_standard_library_rendering_byte_for_byte(tmp_path: Path) -> None:
+    transcript = replace(diarized(), text="Naïve “quotes” \\ \t 日本", audio_duration=1800.123)
+    paths = write_outputs(tmp_path, MEETING, "rf", transcript, formats=["json"])
+    assert paths["json"].read_bytes() == stdlib_json(transcript)
+
+
+@pytest.mark.parametrize("tiny", [1e-05, 3.5e-07, float("nan"), float("inf")])
+def test_json_file_spells_tiny_and_non_finite_floats_as_before(tiny: float) -> None:
+    words = (Word("Hi", 0, 400, tiny, "A"), Word("there.", 450, 900, 0.9, "A"))
+    transcript = replace(diarized(), words=words, language_confidence=0.5)
+    assert transcript_json_bytes(transcript, MEETING, "rf") == stdlib_json(transcript)
+    assert transcript_json_bytes(
+        replace(transcript, words=words[1:], language_confidence=tiny), MEETING, "rf"
+    ) == stdlib_json(replace(transcript, words=words[1:], language_confidence=tiny))
 
 
 # --- writing ----------------------------------------------------------------------------------

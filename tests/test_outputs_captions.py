@@ -262,3 +262,19 @@ def test_random_transcripts_give_valid_srt_and_vtt(seed: int) -> None:
         assert (vtt_ms(cap.start), vtt_ms(cap.end)) == (ms(sub.start), ms(sub.end))
         assert "-->" not in sub.content and "-->" not in cap.raw_text
     assert all(ms(a.end) <= ms(b.start) for a, b in itertools.pairwise(subtitles))
+
+
+def test_two_line_split_picks_the_first_split_with_the_shortest_longer_line() -> None:
+    # "aaaa | bbbb cccc" and "aaaa bbbb | cccc" both have a longest line of 9 characters.
+    cues = caption_cues(words_of("aaaa bbbb cccc", step=50), max_chars=20)
+    assert [c.lines for c in cues] == [("aaaa", "bbbb cccc")]
+
+
+def test_two_line_split_counts_the_speaker_label_on_the_first_line() -> None:
+    cues = caption_cues(words_of("aaaa bbbb cccc dddd", "A", step=50), max_chars=50)
+    assert [(c.speaker, c.lines) for c in cues] == [("Speaker A", ("aaaa", "bbbb cccc dddd"))]
+
+
+def test_mixed_cjk_and_latin_words_split_by_their_joined_length() -> None:
+    cues = caption_cues(words_of("会議 は OK です ね 皆さん", step=50), max_chars=16)
+    assert [c.lines for c in cues] == [("会議は OK", "ですね皆さん")]
