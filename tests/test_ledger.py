@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from zoom_assembly.assembly import AssemblyClient
+from zoom_assembly.config import Settings
 from zoom_assembly.errors import OutputError, TranscribeZoomError
 from zoom_assembly.ledger import (
     SCHEMA_VERSION,
@@ -22,7 +25,7 @@ from zoom_assembly.ledger import (
     url_key,
 )
 from zoom_assembly.models import MeetingInfo
-from zoom_assembly.redact import register_secret
+from zoom_assembly.redact import Secret, register_secret
 
 URL = "https://zoom.us/rec/download/abc123"
 FAKE_TOKEN = "eyFAKE-TOKEN-0123456789abcdef"
@@ -319,10 +322,35 @@ def test_summary_counts_hours_and_failures(ledger: Ledger) -> None:
 # --- secrets ----------------------------------------------------------------------------------
 
 
-def test_url_key_drops_query_fragment_and_credentials() -> None:
+def test_url_key_drops_query_fragment_credentials_and_default_port() -> None:
     assert url_key(f"https://user:pw@zoom.us:443/rec/a.m4a?access_token={FAKE_TOKEN}#t=1") == (
-        "https://zoom.us:443/rec/a.m4a"
+        "https://zoom.us/rec/a.m4a"
     )
+
+
+@pytest.mark.parametrize("host", ["Zoom.US", "admin:hunter2@zoom.us", "Admin:pw@ZOOM.us:443"])
+def test_crash_reconcile_finds_the_job_whatever_the_case_or_userinfo_of_the_host(
+    ledger: Ledger, host: str
+) -> None:
+    # A crash after the submit left the row 'submitting'; AssemblyAI's list echoes the URL as
+    # submitted. The engine looks the job up by the key the ledger stored.
+    submitted_url = f"https://{host}/rec/download/abc123?access_token={FAKE_TOKEN}"
+    ledger.ensure(entry())
+    assert ledger.claim_for_submit("rf-1", submitted_url)
+    listing = {"page_details": {"limit": 200, "result_count": 1, "current_url": "x",
+                                "prev_url": None, "next_url": None},
+               "transcripts": [{"id": "tr-7", "resource_url": "x", "status": "processing",
+                                "created": "2026", "completed": None,
+                                "audio_url": submitted_url, "error": None}]}
+    client = AssemblyClient(
+        Settings(assemblyai_api_key=Secret("aai-test-key-123456"),
+                 assemblyai_base_url="https://api.assemblyai.test"),
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=listing)),
+    )
+    (row,) = ledger.unreconciled()
+    found = client.find_job(row.audio_url_key or "")
+    assert found is not None and found.id == "tr-7"
+    assert FAKE_TOKEN not in (row.audio_url_key or "") and "hunter2" not in found.audio_url_key
 
 
 def test_tokens_never_reach_the_database_files(tmp_path: Path) -> None:

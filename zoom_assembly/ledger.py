@@ -28,11 +28,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from zoom_assembly.errors import OutputError, TranscribeZoomError
 from zoom_assembly.models import MeetingInfo, iso_utc
-from zoom_assembly.redact import MASK, redact
+from zoom_assembly.redact import redact
+from zoom_assembly.redact import url_key as url_key  # the one URL key, re-exported
 
 SCHEMA_VERSION = 1
 STATES = ("pending", "submitting", "submitted", "completed", "failed", "skipped")
@@ -58,13 +58,6 @@ CREATE INDEX IF NOT EXISTS recordings_audio_url_key ON recordings (audio_url_key
 """
 
 _METADATA = ("meeting_uuid", "meeting_id", "topic", "start_time", "host", "file_type", "file_size")
-_SECRET_PARAM = re.compile(
-    r"(?i)\b(access_token|refresh_token|token|signature|sig|x-amz-signature|x-amz-credential"
-    r"|password|secret|client_secret|api_key|apikey|key)=[^\s&\"',;]+"
-)
-_SECRET_HEADER = re.compile(
-    r"(?i)\b(authorization:\s*(?:bearer\s+|basic\s+)?|bearer\s+)[^\s\"',;]+"
-)
 _URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s\"'<>]+")
 
 
@@ -73,19 +66,10 @@ def ledger_path(out_dir: Path) -> Path:
     return Path(out_dir) / ".transcribe-zoom" / "ledger.sqlite"
 
 
-def url_key(url: str) -> str:
-    """The URL without query string, fragment or user:password: stable and token-free."""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 def scrub(message: str) -> str:
-    """Defensive redaction: drop URL query strings, known secrets and token-looking values."""
-    text = redact(_URL.sub(_scrub_url, message))
-    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={MASK}", text)
-    return _SECRET_HEADER.sub(lambda m: f"{m.group(1)}{MASK}", text)[:MAX_MESSAGE_CHARS]
+    """Defensive redaction: URLs with a query lose it (:func:`url_key`), then :func:`redact`
+    masks known secrets and every :data:`~zoom_assembly.redact.SECRET_PARAMS` value."""
+    return redact(_URL.sub(_scrub_url, message))[:MAX_MESSAGE_CHARS]
 
 
 def _scrub_url(match: re.Match[str]) -> str:

@@ -1,11 +1,14 @@
 """Keeping secrets out of everything we print, log, raise or write.
 
-Two layers:
+Three layers, one list of secret-bearing parameter names (:data:`SECRET_PARAMS`) for all:
 - :class:`Secret` wraps a credential so ``str()``/``repr()`` never show it; code that needs the
   value calls :meth:`Secret.reveal` at the last moment.
 - :func:`redact` scrubs free text (error messages from the services echo URLs, tokens and all):
-  registered secret values, ``access_token=`` query values, ``Authorization`` header values and
-  JWT-looking strings are replaced by ``[REDACTED]``.
+  registered secret values, ``name=value`` and ``"name": "value"`` for every secret parameter,
+  ``Authorization``/``Bearer`` values and JWT-looking strings are replaced by ``[REDACTED]``.
+  :func:`redact_url` masks the secret parameters of one URL and keeps the others.
+- :func:`url_key` is the one token-free identity of a URL (the ledger's ``audio_url_key``, the
+  key AssemblyAI's transcript list is matched by): no query, fragment or user:password.
 """
 
 from __future__ import annotations
@@ -17,14 +20,23 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
 
-# Query parameters that carry credentials in Zoom, AssemblyAI and storage URLs.
-_SECRET_PARAMS = frozenset(
-    {"access_token", "token", "download_token", "signature", "sig", "key", "x-amz-signature"}
-)
-_QUERY_TOKEN = re.compile(
-    r"(?i)\b(access_token|download_token|token|signature|sig)=([^&\s\"'<>]+)"
-)
+# Query, form and JSON parameter names that carry credentials in Zoom, AssemblyAI, OAuth and
+# storage (S3, GCS, Azure SAS, CloudFront) URLs and bodies; matched without regard to case.
+# The one list: redact(), redact_url() and the ledger's scrub() all mask exactly these.
+SECRET_PARAMS: frozenset[str] = frozenset({
+    "access_token", "refresh_token", "id_token", "download_token", "download_access_token",
+    "token", "signature", "sig", "key", "api_key", "apikey", "password", "pwd",
+    "passcode", "secret", "client_secret", "x-amz-signature", "x-amz-credential",
+    "x-amz-security-token", "x-goog-signature", "x-goog-credential",
+})
+_NAMES = "|".join(re.escape(n) for n in sorted(SECRET_PARAMS, key=len, reverse=True))
+# name=value (query strings, form bodies, log lines); the value stops where a URL's would, or
+# at a comma or semicolon that ends a clause ("token=abc; retry").
+_PARAM_VALUE = re.compile(rf"(?i)\b({_NAMES})=((?:[^&\s\"'<>,;]|[,;](?!\s|$))+)")
+# "name": "value" (JSON bodies echoed in error messages).
+_JSON_VALUE = re.compile(rf"(?i)(\"(?:{_NAMES})\"\s*:\s*\")((?:[^\"\\]|\\.)+)(?=\")")
 _AUTH_HEADER = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(basic |bearer )?[^\s'\",}]+")
+_BEARER = re.compile(r"(?i)\b(bearer\s+)(?!\[REDACTED\])[^\s'\",;}]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]+")
 
 _registered: set[str] = set()
@@ -74,9 +86,16 @@ def redact(text: str) -> str:
     for value in secrets:
         if value in text:
             text = text.replace(value, MASK)
-    text = _QUERY_TOKEN.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _PARAM_VALUE.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _JSON_VALUE.sub(lambda m: f"{m.group(1)}{MASK}", text)
     text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{MASK}", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)}{MASK}", text)
     return _JWT.sub(MASK, text)
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a query/form/JSON parameter of this name carries a credential."""
+    return name.lower() in SECRET_PARAMS
 
 
 def redact_url(url: str) -> str:
@@ -85,15 +104,39 @@ def redact_url(url: str) -> str:
     if not parts.query:
         return redact(url)
     query = [
-        (name, MASK if name.lower() in _SECRET_PARAMS else value)
+        (name, MASK if is_secret_param(name) else value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return redact(urlunsplit(parts._replace(query=urlencode(query, safe="[]"))))
 
 
-def url_without_query(url: str) -> str:
-    """The URL with its whole query string dropped: a stable key that holds no token."""
-    return urlunsplit(urlsplit(url)._replace(query="", fragment=""))
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_key(url: str) -> str:
+    """The one token-free, credential-free key of a URL, the same wherever it is computed.
+
+    Scheme and host lower-cased, default port dropped, path kept as is; query, fragment and
+    user:password dropped. ``https://u:p@Zoom.US:443/rec/a?access_token=…`` and
+    ``https://zoom.us/rec/a`` have the same key. ``url_key(url_key(u)) == url_key(u)``.
+    """
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:  # not a number: keep what was written, minus any credentials
+        netloc = parts.netloc.rpartition("@")[2].lower()
+    else:
+        netloc = host if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else (
+            f"{host}:{port}")
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, "", ""))
+
+
+# The name the AssemblyAI client knew it by: the same function, so the ledger's key and the
+# transcript list's key can never disagree again.
+url_without_query = url_key
 
 
 class RedactingFilter(logging.Filter):
