@@ -15,12 +15,14 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
@@ -463,30 +465,74 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once; raises OutputError, leaving no temp file."""
-    path = Path(path)
-    folder = path.parent
+class AtomicFile:
+    """The temporary file :func:`atomic_file` yields: what is written becomes the file."""
+
+    __slots__ = ("_error", "_handle")
+
+    def __init__(self, handle: BinaryIO, error: Callable[[OSError], Exception]) -> None:
+        self._handle = handle
+        self._error = error
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._handle.write(data)
+        except OSError as exc:
+            raise self._error(exc) from exc
+
+
+@contextmanager
+def atomic_file(
+    path: str | os.PathLike[str], *, error: Callable[[OSError], Exception] | None = None
+) -> Iterator[AtomicFile]:
+    """Write ``path`` whole or not at all: the one atomic writer (outputs, ``--keep-audio``).
+
+    Yields a temporary file beside ``path`` (``.<name>.<random>.tmp``, created exclusively with
+    ordinary permissions). When the block ends normally the data is fsynced and renamed onto
+    ``path`` (and the folder synced); when it raises (the consumer stopped early, the source
+    broke, Ctrl-C) the temporary file is removed and ``path`` is left as it was. Our own I/O
+    failures (create, write, sync, rename) become ``error(exc)`` (default: :class:`OutputError`
+    naming the folder); exceptions from the block pass through unchanged.
+    """
+    target = Path(path)
+    folder = target.parent
+    to_error = error or (lambda exc: _output_error(folder, exc))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
     try:
         # 0o666 so the umask decides the final permissions, as for any ordinary file.
-        fd = os.open(tmp, flags, 0o666)
+        handle = os.fdopen(os.open(tmp, flags, 0o666), "wb")
     except OSError as exc:
-        raise _output_error(folder, exc) from exc
+        raise to_error(exc) from exc
+
+    def discard() -> None:
+        with contextlib.suppress(OSError):
+            handle.close()
+        tmp.unlink(missing_ok=True)
+
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(folder)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise _output_error(folder, exc) from exc
+        yield AtomicFile(handle, to_error)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        discard()
         raise
+    try:
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        os.replace(tmp, target)
+    except OSError as exc:
+        discard()
+        raise to_error(exc) from exc
+    except BaseException:
+        discard()
+        raise
+    _fsync_dir(folder)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` all at once; raises OutputError, leaving no temp file."""
+    with atomic_file(path) as file:
+        file.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +14,15 @@ import requests
 import responses
 from urllib3.exceptions import ProtocolError
 
-from zoom_assembly.errors import NotFound, PermissionDenied, ScopeError, StillProcessing
+from zoom_assembly.errors import (
+    NotFound,
+    OutputError,
+    PermissionDenied,
+    ScopeError,
+    StillProcessing,
+)
+from zoom_assembly.models import MeetingInfo, Transcript
+from zoom_assembly.outputs import write_outputs
 from zoom_assembly.redact import Secret
 from zoom_assembly.zoom.download import (
     DownloadError,
@@ -298,3 +309,35 @@ def test_tee_to_an_unwritable_folder_is_a_typed_error(tmp_path: Path) -> None:
     with pytest.raises(Exception) as caught:
         list(tee_to(iter([b"a"]), tmp_path / "missing-folder" / "x.m4a"))
     assert getattr(caught.value, "code", None) == "keep_audio_unwritable"
+
+
+def test_kept_audio_gets_ordinary_permissions_like_the_transcripts(tmp_path: Path) -> None:
+    # One atomic writer: the umask decides, as for transcript.txt (not a private 0600 temp file).
+    old_umask = os.umask(0o022)
+    try:
+        list(tee_to(iter([b"ab"]), tmp_path / "kept.m4a"))
+        write_outputs(tmp_path, MeetingInfo(uuid="u=="), "rf",
+                      Transcript(id="t", status="completed", text="Hi."), formats=["txt"])
+    finally:
+        os.umask(old_umask)
+    (transcript,) = tmp_path.glob("*/transcript.txt")
+    assert stat.S_IMODE((tmp_path / "kept.m4a").stat().st_mode) == 0o644
+    assert stat.S_IMODE(transcript.stat().st_mode) == 0o644
+
+
+def test_tee_to_a_full_disk_at_the_end_leaves_the_old_file_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "kept.m4a"
+    target.write_bytes(b"previous")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OutputError) as caught:
+        list(tee_to(iter([b"a", b"b"]), target))
+    assert caught.value.code == "keep_audio_unwritable"
+    assert "no space left" in caught.value.message.lower()
+    assert target.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.m4a"]

@@ -7,8 +7,9 @@
   by ``Content-Type`` or by the first bytes, before a single byte is forwarded.
 - A ``Content-Length`` that disagrees with the listed ``file_size`` is refused up front; a stream
   that breaks or ends short raises a typed error naming how far it got.
-- :func:`tee_to` copies a stream into a file while it is forwarded (``--keep-audio``): a temporary
-  file in the same folder, renamed into place only when the whole stream arrived.
+- :func:`tee_to` copies a stream into a file while it is forwarded (``--keep-audio``), through the
+  one atomic writer (:func:`~zoom_assembly.outputs.atomic_file`): renamed into place only when
+  the whole stream arrived.
 
 Messages never hold the token or the URL's query (:func:`redact_url`).
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Collection, Generator, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +36,7 @@ from ..errors import (
     StillProcessing,
     TranscribeZoomError,
 )
+from ..outputs import atomic_file
 from ..redact import Secret, redact, redact_url
 from ..retry import parse_retry_after
 
@@ -473,33 +474,11 @@ def tee_to(chunks: Iterable[bytes], path: str | os.PathLike[str]) -> TeeStream:
 
 
 def _tee(chunks: Iterable[bytes], target: Path) -> Generator[bytes, None, None]:
-    try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, renamed on success)
-            mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-        )
-    except OSError as exc:
-        raise _write_error(target, exc) from None
-    done = False
-    try:
+    # Stopping early closes this generator: GeneratorExit leaves atomic_file, which discards.
+    with atomic_file(target, error=lambda exc: _write_error(target, exc)) as file:
         for chunk in chunks:
-            try:
-                handle.write(chunk)
-            except OSError as exc:
-                raise _write_error(target, exc) from None
+            file.write(chunk)
             yield chunk
-        try:
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
-            os.replace(handle.name, target)
-        except OSError as exc:
-            raise _write_error(target, exc) from None
-        done = True
-    finally:
-        if not done:
-            handle.close()
-            with contextlib.suppress(OSError):
-                os.unlink(handle.name)
 
 
 def _write_error(path: Path, exc: OSError) -> OutputError:
