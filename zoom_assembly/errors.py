@@ -1,4 +1,4 @@
-"""One exception tree for the whole library.
+"""One exception tree for the whole library: every exception it raises is defined here.
 
 Every error carries a stable machine ``code`` (used by ``--json`` output and the ledger), a
 one-sentence user ``message`` (what happened, what to do) and whether it is ``retryable``.
@@ -10,15 +10,30 @@ Messages never carry secrets: anything built from a URL goes through :func:`reda
     ├── AuthError                  exit 3: Zoom or AssemblyAI refused the credentials
     │   └── ScopeError             exit 3: the Zoom app lacks scopes
     ├── PermissionDenied           exit 3: Zoom says no permission / paid plan needed
+    │   └── DownloadRefused        exit 3: Zoom answered a web page instead of the recording
     ├── NotFound                   exit 2: meeting, recording or user does not exist
     ├── NoAudio                    exit 1: the meeting has recordings but none we can transcribe
     ├── StillProcessing            exit 1: Zoom is still processing the file
     ├── RateLimited                retryable; daily limits carry ``resume_at``
     ├── ServiceError               retryable 5xx / network trouble that outlived the retries
+    │   └── DownloadError          exit 1: a recording download did not deliver the file
+    │       ├── DownloadInterrupted    retryable: the stream broke off mid-way
+    │       └── DownloadSizeMismatch   bytes announced or delivered differ from the listing
     ├── TranscriptionFailed        exit 1: AssemblyAI failed the job (its message included)
     ├── RequestRejected            exit 2: AssemblyAI answered 400 (e.g. a retired model id)
+    │   └── UploadTooLarge         exit 2: the file is over AssemblyAI's upload limit
+    ├── UploadSizeChanged          exit 1: an upload body delivered another size than announced
     ├── WaitTimeout                exit 1: --timeout reached; the job is still running
     └── OutputError                exit 2: the output folder cannot be written
+
+    AmbiguousSubmit                internal signal, not a TranscribeZoomError: a submit whose
+                                   answer was lost; the engine reconciles with AssemblyAI's
+                                   transcript list. It must never be handled as a failure
+                                   (marking the row failed would let a rerun pay twice).
+
+Modules keep private retry markers (``_Retryable``, ``_RetryableResponse``, ``_TokenRejected``)
+that never leave them. The old import paths (``zoom.download.DownloadError``,
+``assembly.upload.UploadTooLarge``, ``assembly.AmbiguousSubmit``...) re-export these classes.
 """
 
 from __future__ import annotations
@@ -133,3 +148,84 @@ class WaitTimeout(TranscribeZoomError):
 class OutputError(TranscribeZoomError):
     code = "output_unwritable"
     exit_code = EXIT_USAGE
+
+
+class DownloadRefused(PermissionDenied):
+    """Zoom answered a web page (HTTP 200, HTML) instead of the recording."""
+
+    code = "download_html"
+
+
+class DownloadError(ServiceError):
+    """A recording download that did not deliver the file (base of the download errors)."""
+
+    code = "download_failed"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message, status=status)
+        if code is not None:
+            self.code = code
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class DownloadInterrupted(DownloadError):
+    """The connection broke mid-stream; starting the download again usually works."""
+
+    code = "download_interrupted"
+    retryable = True
+
+    def __init__(self, message: str, *, bytes_read: int, size: int | None) -> None:
+        super().__init__(message, retryable=True)
+        self.bytes_read = bytes_read
+        self.size = size
+
+
+class DownloadSizeMismatch(DownloadError):
+    """The number of bytes announced or delivered differs from what was expected."""
+
+    code = "download_size_mismatch"
+
+    def __init__(
+        self, message: str, *, expected: int, actual: int, retryable: bool = False
+    ) -> None:
+        super().__init__(message, retryable=retryable)
+        self.expected = expected
+        self.actual = actual
+
+
+class UploadTooLarge(RequestRejected):
+    """The file is over AssemblyAI's upload limit; refused before (or while) sending it."""
+
+    code = "upload_too_large"
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+class UploadSizeChanged(TranscribeZoomError):
+    """The body delivered a different number of bytes than the size announced for it."""
+
+    code = "upload_size_mismatch"
+
+    def __init__(self, message: str, *, expected: int, actual: int) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+class AmbiguousSubmit(Exception):
+    """The submit request may have reached AssemblyAI but its answer was lost.
+
+    Deliberately not a :class:`TranscribeZoomError`: it is never a result, only a signal to
+    look the job up before submitting again.
+    """

@@ -18,6 +18,7 @@ from zoom_assembly.errors import (
     NotFound,
     OutputError,
     PermissionDenied,
+    RateLimited,
     ScopeError,
     StillProcessing,
 )
@@ -341,3 +342,25 @@ def test_tee_to_a_full_disk_at_the_end_leaves_the_old_file_and_no_temp_file(
     assert "no space left" in caught.value.message.lower()
     assert target.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.m4a"]
+
+
+@responses.activate
+def test_a_download_refused_for_the_day_says_when_to_resume() -> None:
+    # The same mapping as the API calls: Zoom's daily limit is not retried, it names a time.
+    responses.get(ZOOM_URL, status=429, headers={"Retry-After": "2026-03-15T00:00:00Z"},
+                  json={"code": 429, "message": "You have reached the maximum daily rate limit"})
+    with pytest.raises(RateLimited) as caught:
+        open_()
+    assert caught.value.code == "daily_limit" and not caught.value.retryable
+    assert caught.value.resume_at is not None and "2026-03-15 00:00 UTC" in caught.value.message
+
+
+@responses.activate
+def test_a_download_missing_scopes_names_the_scopes_zoom_listed() -> None:
+    responses.get(ZOOM_URL, status=400, json={
+        "code": 4711, "message": "Invalid access token, does not contain scopes:"
+        "[cloud_recording:read:recording:master]."})
+    with pytest.raises(ScopeError) as caught:
+        open_()
+    assert caught.value.scopes == ["cloud_recording:read:recording:master"]
+    assert "cloud_recording:read:recording:master" in caught.value.message

@@ -23,6 +23,7 @@ from assemblyai import types as aai_types
 from assemblyai.prerecorded.v2 import api as aai_api
 
 from ..config import DEFAULT_SPEECH_MODELS, Settings
+from ..errors import AmbiguousSubmit as AmbiguousSubmit  # re-exported from its old home
 from ..errors import AuthError, NotFound, RateLimited, RequestRejected, ServiceError
 from ..events import EventSink, RetryScheduled, discard
 from ..models import Transcript, Utterance, Word
@@ -88,10 +89,6 @@ class _Retryable(Exception):
         super().__init__(f"HTTP {status}")
         self.status = status
         self.retry_after = retry_after
-
-
-class AmbiguousSubmit(Exception):
-    """The submit request may have reached AssemblyAI but its answer was lost."""
 
 
 def _judge(exc: Exception) -> Verdict:

@@ -20,6 +20,8 @@ from ..errors import (
     RequestRejected,
     ServiceError,
     TranscribeZoomError,
+    UploadSizeChanged,
+    UploadTooLarge,
 )
 from ..events import EventSink, RetryScheduled, discard
 from ..redact import Secret, redact, redact_url
@@ -28,27 +30,6 @@ from ..retry import RetryAfter, RetryPolicy, Verdict, parse_retry_after, retry_c
 # AssemblyAI refuses uploads over 2.2 GB (files handed over by URL may be up to 5 GB).
 UPLOAD_LIMIT_BYTES = 2_200_000_000
 _ERROR_TEXT_LIMIT = 500
-
-
-class UploadTooLarge(RequestRejected):
-    """The file is over AssemblyAI's upload limit; refused before (or while) sending it."""
-
-    code = "upload_too_large"
-
-    def __init__(self, message: str, *, size: int) -> None:
-        super().__init__(message)
-        self.size = size
-
-
-class UploadSizeChanged(TranscribeZoomError):
-    """The body delivered a different number of bytes than the size announced for it."""
-
-    code = "upload_size_mismatch"
-
-    def __init__(self, message: str, *, expected: int, actual: int) -> None:
-        super().__init__(message)
-        self.expected = expected
-        self.actual = actual
 
 
 def too_large_error(size: int, *, exact: bool = True) -> UploadTooLarge:

@@ -22,11 +22,13 @@ import requests
 
 from ..errors import (
     AuthError,
+    DownloadError,
     NotFound,
     PermissionDenied,
     RateLimited,
     ScopeError,
     ServiceError,
+    StillProcessing,
     TranscribeZoomError,
     UsageError,
 )
@@ -107,6 +109,11 @@ def zoom_error_body(response: requests.Response) -> tuple[int | None, str]:
         body = response.json()
     except ValueError:
         return None, ""
+    return zoom_error_fields(body)
+
+
+def zoom_error_fields(body: object) -> tuple[int | None, str]:
+    """``(code, message)`` of a decoded Zoom error body; the message redacted."""
     if not isinstance(body, dict):
         return None, ""
     code = body.get("code")
@@ -133,22 +140,41 @@ def rate_limit_error(response: requests.Response) -> RateLimited:
     )
 
 
-def map_zoom_error(response: requests.Response, what: str) -> TranscribeZoomError:
-    """A typed error, with a stable code and one sentence, for a failed Zoom API response."""
+DOWNLOAD_SCOPE = "cloud_recording:read:recording:admin"
+
+
+def map_zoom_error(
+    response: requests.Response,
+    what: str,
+    *,
+    download: bool = False,
+    body: tuple[int | None, str] | None = None,
+) -> TranscribeZoomError:
+    """A typed error, with a stable code and one sentence, for a failed Zoom response.
+
+    The one status→error mapping of the Zoom side. ``download=True`` words it for a recording
+    file's download (``download_*`` codes; what is not one of Zoom's API answers becomes a
+    :class:`DownloadError`). ``body`` is Zoom's ``(code, message)`` when the caller has already
+    read it (a streamed download reads at most 64 KiB); otherwise it is read here.
+    """
     status = response.status_code
-    code, message = zoom_error_body(response)
+    code, message = body if body is not None else zoom_error_body(response)
     detail = f" (Zoom said: {message})" if message else ""
     if status == 429:
         return rate_limit_error(response)
     if code == 4711:
         match = _SCOPES_IN_MESSAGE.search(message)
         scopes = [s.strip() for s in match.group(1).split(",") if s.strip()] if match else []
+        if not scopes and download:
+            scopes = [DOWNLOAD_SCOPE]
         named = ", ".join(scopes) if scopes else "the scopes listed in the README"
         return ScopeError(
             f"The Zoom app is missing scopes for {what}: add {named} to the Server-to-Server "
             "OAuth app in the Zoom Marketplace (Scopes tab), then run `transcribe-zoom check`.",
             scopes=scopes,
         )
+    if download:
+        return _download_error(response, what, message, detail)
     if code == 3301:
         return NotFound(
             f"Zoom has no cloud recording for {what}; check the meeting ID and that the "
@@ -181,6 +207,41 @@ def map_zoom_error(response: requests.Response, what: str) -> TranscribeZoomErro
         return UsageError(f"Zoom refused the request for {what}{detail}.", code="zoom_bad_request")
     return ServiceError(
         f"Zoom answered HTTP {status} for {what}{detail}; try again later.", status=status
+    )
+
+
+def _download_error(
+    response: requests.Response, what: str, message: str, detail: str
+) -> TranscribeZoomError:
+    """The download wording of :func:`map_zoom_error` (429 and missing scopes are shared)."""
+    status = response.status_code
+    if status == 404:
+        if "process" in message.lower():
+            return StillProcessing(
+                f"Zoom is still processing {what}; run the same command again later.",
+            )
+        return NotFound(
+            f"Zoom no longer has {what} (HTTP 404){detail}; it may have been deleted or moved "
+            "to the trash, so list the meeting's recordings again.",
+            code="download_not_found",
+        )
+    if status in (401, 403):
+        return PermissionDenied(
+            f"Zoom refused to let this app download {what} (HTTP {status}){detail}; the app "
+            f"needs the {DOWNLOAD_SCOPE} scope and admin rights over the recording's owner, so "
+            "run `transcribe-zoom check`.",
+            code="download_forbidden",
+        )
+    if status >= 500:
+        return DownloadError(
+            f"Zoom answered HTTP {status} for {what}; try again later.",
+            status=status,
+            retryable=True,
+        )
+    return DownloadError(
+        f"Zoom answered HTTP {status} for {what}{detail}; run the same command again, and "
+        "check the recording in the Zoom web portal if it keeps failing.",
+        status=status,
     )
 
 

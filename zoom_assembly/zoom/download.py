@@ -27,18 +27,15 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ..errors import (
-    NotFound,
+    DownloadError,
+    DownloadInterrupted,
+    DownloadRefused,
+    DownloadSizeMismatch,
     OutputError,
-    PermissionDenied,
-    RateLimited,
-    ScopeError,
-    ServiceError,
-    StillProcessing,
-    TranscribeZoomError,
 )
 from ..outputs import atomic_file
-from ..redact import Secret, redact, redact_url
-from ..retry import parse_retry_after
+from ..redact import Secret, redact_url
+from .api import map_zoom_error, zoom_error_fields
 
 DEFAULT_CHUNK_SIZE = 1 << 20  # 1 MiB
 MAX_REDIRECTS = 5
@@ -53,58 +50,6 @@ _STREAM_ERRORS = (
     requests.exceptions.Timeout,
     OSError,
 )
-
-
-class DownloadError(ServiceError):
-    """A recording download that did not deliver the file (base of the download errors)."""
-
-    code = "download_failed"
-    retryable = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        retryable: bool | None = None,
-    ) -> None:
-        super().__init__(message, status=status)
-        if code is not None:
-            self.code = code
-        if retryable is not None:
-            self.retryable = retryable
-
-
-class DownloadRefused(PermissionDenied):
-    """Zoom answered a web page (HTTP 200, HTML) instead of the recording."""
-
-    code = "download_html"
-
-
-class DownloadInterrupted(DownloadError):
-    """The connection broke mid-stream; starting the download again usually works."""
-
-    code = "download_interrupted"
-    retryable = True
-
-    def __init__(self, message: str, *, bytes_read: int, size: int | None) -> None:
-        super().__init__(message, retryable=True)
-        self.bytes_read = bytes_read
-        self.size = size
-
-
-class DownloadSizeMismatch(DownloadError):
-    """The number of bytes announced or delivered differs from what was expected."""
-
-    code = "download_size_mismatch"
-
-    def __init__(
-        self, message: str, *, expected: int, actual: int, retryable: bool = False
-    ) -> None:
-        super().__init__(message, retryable=retryable)
-        self.expected = expected
-        self.actual = actual
 
 
 def looks_like_html(head: bytes, content_type: str = "") -> bool:
@@ -285,58 +230,7 @@ def _error_body(response: requests.Response) -> tuple[int | None, str]:
         body = json.loads(data[:_ERROR_BODY_LIMIT])
     except ValueError:
         return None, ""
-    if not isinstance(body, dict):
-        return None, ""
-    code = body.get("code")
-    message = body.get("message") or body.get("error") or ""
-    return (code if isinstance(code, int) else None), redact(str(message))
-
-
-def _status_error(response: requests.Response, what: str) -> TranscribeZoomError:
-    status = response.status_code
-    code, message = _error_body(response)
-    said = f" (Zoom said: {message})" if message else ""
-    if code == 4711:
-        return ScopeError(
-            f"The Zoom app may not download recordings{said}; add the scope "
-            "cloud_recording:read:recording:admin to the Server-to-Server OAuth app, then run "
-            "`transcribe-zoom check`.",
-            scopes=["cloud_recording:read:recording:admin"],
-        )
-    if status == 404:
-        if "process" in message.lower():
-            return StillProcessing(
-                f"Zoom is still processing {what}; run the same command again later.",
-            )
-        return NotFound(
-            f"Zoom no longer has {what} (HTTP 404){said}; it may have been deleted or moved to "
-            "the trash, so list the meeting's recordings again.",
-            code="download_not_found",
-        )
-    if status in (401, 403):
-        return PermissionDenied(
-            f"Zoom refused to let this app download {what} (HTTP {status}){said}; the app needs "
-            "the cloud_recording:read:recording:admin scope and admin rights over the "
-            "recording's owner, so run `transcribe-zoom check`.",
-            code="download_forbidden",
-        )
-    if status == 429:
-        return RateLimited(
-            f"Zoom answered 'too many requests' for {what}; wait a minute and run the same "
-            "command again, or lower --concurrency.",
-            retry_after=parse_retry_after(response.headers.get("Retry-After")).seconds,
-        )
-    if status >= 500:
-        return DownloadError(
-            f"Zoom answered HTTP {status} for {what}; try again later.",
-            status=status,
-            retryable=True,
-        )
-    return DownloadError(
-        f"Zoom answered HTTP {status} for {what}{said}; run the same command again, and check "
-        "the recording in the Zoom web portal if it keeps failing.",
-        status=status,
-    )
+    return zoom_error_fields(body)
 
 
 def open_download(
@@ -418,7 +312,7 @@ def _checked_stream(
     chunk_size: int,
 ) -> DownloadStream:
     if not 200 <= response.status_code < 300:
-        raise _status_error(response, what)
+        raise map_zoom_error(response, what, download=True, body=_error_body(response))
     content_type = response.headers.get("Content-Type", "")
     if looks_like_html(b"", content_type):
         raise _html_error(what)
