@@ -1,4 +1,11 @@
-"""Test isolation: no test sees the developer's real credentials or tokens.env."""
+"""Test isolation (no test sees the developer's real credentials or tokens.env) and the
+``integration`` mark: ``python -m pytest -m "not integration"`` runs the unit tests alone.
+
+A test is an integration test, marked here automatically, when it lives in
+``tests/integration/``, uses the emulator fixtures of ``tests/emulator/conftest.py`` (a shared
+emulator over loopback HTTP) or comes from a module that imports ``Emulator`` to start its own.
+Anything else slow (a subprocess, a benchmark run) carries an explicit
+``pytest.mark.integration``."""
 
 from __future__ import annotations
 
@@ -7,6 +14,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+INTEGRATION_DIR = Path(__file__).resolve().parent / "integration"
+EMULATOR_FIXTURE = "shared_emulator"
+
+
+def _is_integration(item: pytest.Item) -> bool:
+    if INTEGRATION_DIR in Path(item.path).resolve().parents:
+        return True
+    if EMULATOR_FIXTURE in getattr(item, "fixturenames", ()):
+        return True
+    module = getattr(item, "module", None)
+    return module is not None and "Emulator" in vars(module)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_integration(item):
+            item.add_marker(pytest.mark.integration)
+
 
 CREDENTIAL_VARS = (
     "ZOOM_ACCOUNT_ID",
