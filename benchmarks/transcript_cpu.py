@@ -37,7 +37,7 @@ from zoom_assembly.config import Settings
 from zoom_assembly.emulator.jobs import Job
 from zoom_assembly.emulator.scripts import generate_script
 from zoom_assembly.emulator.transcripts import transcript_json
-from zoom_assembly.models import MeetingInfo, Transcript
+from zoom_assembly.models import MeetingInfo
 from zoom_assembly.redact import Secret
 
 TRANSCRIPT_ID = "bench-transcript"
@@ -74,14 +74,6 @@ def _client(payload: bytes) -> AssemblyClient:
     return AssemblyClient(settings, transport=httpx.MockTransport(handler))
 
 
-def _render_json(transcript: Transcript, meeting: MeetingInfo) -> object:
-    # transcript.json exactly as write_outputs renders it.
-    render = getattr(outputs, "transcript_json_bytes", None)
-    if render is not None:
-        return render(transcript, meeting, "file")
-    return outputs._dump_json(outputs.render_json(transcript, meeting, "file")).encode()
-
-
 def measure(words: int = 4500, speakers: int = 4, repeats: int = 25) -> dict[str, Any]:
     """Median process-CPU milliseconds per stage, and the body's size."""
     body = transcript_body(words, speakers)
@@ -98,8 +90,7 @@ def measure(words: int = 4500, speakers: int = 4, repeats: int = 25) -> dict[str
         steps.setdefault(name, []).append(time.process_time() - started)
         return value
 
-    # The client's own decoder where it has one (orjson), else what httpx uses (stdlib json).
-    decode: Callable[[bytes], Any] = getattr(client_module, "_loads", json.loads)
+    decode: Callable[[bytes], Any] = client_module._loads  # what client.get decodes with
 
     def get_bytes() -> bytes:
         return http.get(f"/v2/transcript/{TRANSCRIPT_ID}").content
@@ -117,7 +108,7 @@ def measure(words: int = 4500, speakers: int = 4, repeats: int = 25) -> dict[str
             timed("client.get (GET + decode + parse)", client.get, TRANSCRIPT_ID)
             cues = timed("caption cues", outputs.caption_cues, transcript.words)
             timed("render txt", outputs.render_txt, transcript, meeting)
-            timed("render json", _render_json, transcript, meeting)
+            timed("render json", outputs.transcript_json_bytes, transcript, meeting, "file")
             timed("render srt (given cues)", outputs.render_srt, transcript, cues=cues)
             timed("render vtt (given cues)", outputs.render_vtt, transcript, cues=cues)
             timed("write_outputs (4 formats, files)", outputs.write_outputs,
