@@ -18,7 +18,9 @@ Messages never carry secrets: anything built from a URL goes through :func:`reda
     ├── TranscriptionFailed        exit 1: AssemblyAI failed the job (its message included)
     ├── RequestRejected            exit 2: AssemblyAI answered 400 (e.g. a retired model id)
     ├── WaitTimeout                exit 1: --timeout reached; the job is still running
+    ├── NoDownloadToken            exit 1: Zoom gave no download-scoped token for a hand-off
     └── OutputError                exit 2: the output folder cannot be written
+        └── LedgerLost             exit 2: the ledger was deleted or replaced during the run
 """
 
 from __future__ import annotations
@@ -130,6 +132,18 @@ class WaitTimeout(TranscribeZoomError):
     code = "timeout"
 
 
+class NoDownloadToken(TranscribeZoomError):
+    """Zoom offered no download-scoped token, and the account-wide one is never handed over."""
+
+    code = "no_download_token"
+
+
 class OutputError(TranscribeZoomError):
     code = "output_unwritable"
     exit_code = EXIT_USAGE
+
+
+class LedgerLost(OutputError):
+    """The ledger file vanished, was emptied or replaced while this run was using it."""
+
+    code = "ledger_lost"

@@ -19,6 +19,7 @@ scrubbed of token-looking values even though the pipeline passes redacted text a
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -30,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from zoom_assembly.errors import OutputError, TranscribeZoomError
+from zoom_assembly.errors import LedgerLost, OutputError, TranscribeZoomError
 from zoom_assembly.models import MeetingInfo, iso_utc
 from zoom_assembly.redact import MASK, redact
 
@@ -211,6 +212,28 @@ class Ledger:
         except BaseException:
             self._conn.close()
             raise
+        self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int, bool] | None:
+        """(device, inode, has content) of the ledger file, None when it is gone."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_dev, info.st_ino, info.st_size > 0
+
+    def check_same_file(self) -> None:
+        """Raise :class:`LedgerLost` when the file this ledger opened was deleted, emptied or
+        replaced since: SQLite would go on writing to the old file without a word, and a
+        rerun would then find no record of what was paid for."""
+        now, then = self._file_identity(), self._identity
+        if now is not None and then is not None and now[:2] == then[:2] and (now[2] or not then[2]):
+            return
+        raise LedgerLost(
+            f"The ledger {self.path} was deleted, emptied or replaced while this run was using "
+            "it, so the run stopped before paying for anything more; run the same command again "
+            "(jobs AssemblyAI already has are found and reused, not paid twice).",
+        )
 
     @classmethod
     def open(
@@ -362,6 +385,7 @@ class Ledger:
         changed = " OR ".join(
             f"(excluded.{n} IS NOT NULL AND excluded.{n} IS NOT {n})" for n in _METADATA
         )
+        self.check_same_file()
         with self._transaction() as conn:
             conn.execute(
                 f"INSERT INTO recordings (recording_file_id, source, {', '.join(_METADATA)},"
@@ -391,6 +415,7 @@ class Ledger:
             sets.append("attempts = attempts + 1")
         from_states = [*_ALLOWED_FROM[state], *also_from]
         marks = ",".join("?" * len(from_states))
+        self.check_same_file()
         with self._locked() as conn:
             cursor = conn.execute(
                 f"UPDATE recordings SET {', '.join(sets)}"
