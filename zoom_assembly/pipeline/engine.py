@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from ..errors import (
     AuthError,
     ConfigError,
     NoAudio,
+    NoDownloadToken,
     NotFound,
     StillProcessing,
     TranscribeZoomError,
@@ -34,10 +36,11 @@ from ..events import EventSink, Notice, RecordingDone, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, Row, url_key
 from ..media import LocalMedia, iter_file
 from ..models import MeetingInfo, Transcript
-from ..outputs import FORMATS, recording_folder_name, write_outputs
+from ..outputs import FORMATS, read_transcript_json, recording_folder_name, write_outputs
 from ..redact import Secret
 from ..zoom import MeetingRecordings, RecordingFile, ZoomClient, choose_audio_file, handoff_url
 from ..zoom.download import open_download
+from .prior_jobs import PriorJobs
 from .results import RecordingResult
 
 
@@ -141,7 +144,10 @@ class Pipeline:
         sink: EventSink = discard,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        jobs_since: datetime | None = None,
     ) -> None:
+        """``jobs_since``: the start of the oldest recording in scope; AssemblyAI's list is
+        paged back only that far when looking for jobs the ledger does not know."""
         self._zoom = zoom
         self.assembly = assembly
         self.ledger = ledger
@@ -158,6 +164,7 @@ class Pipeline:
         self.local_files: dict[str, LocalMedia] = {}  # recording id -> local file to upload
         self._holding: set[str] = set()  # meeting instances holding an AssemblyAI slot
         self._at_service: set[str] = set()  # files whose job is queued or running there
+        self.prior_jobs = PriorJobs(assembly, since=jobs_since)
 
     @property
     def zoom(self) -> ZoomClient:
@@ -330,18 +337,14 @@ class Pipeline:
     ) -> None:
         meeting = recordings.meeting
         if row.state == "completed" and row.transcript_id:
-            if all(Path(p).exists() for p in row.outputs.values()) and row.outputs:
-                self._finish(RecordingResult.from_row(meeting, row, cached=True))
-                return
-            # Files deleted since: fetch the finished transcript again, never resubmit.
-            self._schedule(0.0, _Job(recordings, file, row.transcript_id))
+            self._complete_again(recordings, file, row)
             return
         if row.state == "submitted" and row.transcript_id:
             self._emit(file.id, meeting, "resumed", f"transcript {row.transcript_id}")
             self._schedule(0.0, _Job(recordings, file, row.transcript_id))
             return
         if row.state == "submitting":
-            found = self.assembly.find_job(row.audio_url_key or "")
+            found = self.prior_jobs.find(row.audio_url_key or "")
             if found is not None:
                 self.ledger.mark_submitted(file.id, found.id)
                 self._emit(file.id, meeting, "resumed", f"found transcript {found.id}")
@@ -351,7 +354,49 @@ class Pipeline:
         elif row.state == "skipped" or (row.state == "failed" and not self.options.retry_failed):
             self._finish(RecordingResult.from_row(meeting, row, cached=True))
             return
+        if self._adopt_prior_job(recordings, file):
+            return
         self._submit(recordings, file, resubmitted=set())
+
+    def _adopt_prior_job(self, recordings: MeetingRecordings, file: RecordingFile) -> bool:
+        """Follow a job AssemblyAI already has for this audio instead of paying again (the
+        ledger does not know it: lost, emptied, or another folder's)."""
+        if file.id in self.local_files:
+            return False  # uploads get a new URL every time: nothing to match them by
+        key = url_key(file.download_url)
+        found = self.prior_jobs.find(key)
+        if found is None or not self.ledger.claim_for_submit(file.id, key, allow_failed=True):
+            return False
+        self.ledger.mark_submitted(file.id, found.id)
+        self._emit(file.id, recordings.meeting, "resumed",
+                   f"AssemblyAI already has transcript {found.id} for this recording; not "
+                   "paying for it again")
+        self._schedule(0.0, _Job(recordings, file, found.id))
+        return True
+
+    def _complete_again(
+        self, recordings: MeetingRecordings, file: RecordingFile, row: Row
+    ) -> None:
+        """A recording finished by an earlier run: write the formats asked for now that are
+        missing (from the stored transcript.json, else fetched by id): never a new job."""
+        meeting = recordings.meeting
+        present = {fmt: p for fmt, p in row.outputs.items() if Path(p).exists()}
+        missing = [fmt for fmt in self.options.formats if fmt not in present]
+        if not missing:
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        transcript = read_transcript_json(Path(present["json"])) if "json" in present else None
+        if transcript is None:
+            self._schedule(0.0, _Job(recordings, file, row.transcript_id or ""))
+            return
+        written = write_outputs(self.options.out_dir, meeting, file.id, transcript, missing)
+        outputs = {**{fmt: Path(p) for fmt, p in present.items()}, **written}
+        self.ledger.mark_completed(file.id, outputs, language_code=transcript.language_code,
+                                   audio_duration=transcript.audio_duration)
+        self._emit(file.id, meeting, "rendered",
+                   f"wrote {', '.join(missing)} from the stored transcript")
+        self._finish(RecordingResult.completed(meeting, file.id, transcript, outputs,
+                                               cached=True))
 
     def _audio_url(self, recordings: MeetingRecordings, file: RecordingFile, via: str) -> str:
         """What AssemblyAI gets: a hand-off URL, or the ``upload_url`` of bytes we streamed."""
@@ -361,7 +406,15 @@ class Pipeline:
             return self.assembly.upload(lambda: iter_file(local.path), size=local.size)
         if via == "upload":
             return self._upload_from_zoom(recordings, file)
-        return self._handoff(recordings, file)
+        try:
+            return self._handoff(recordings, file)
+        except NoDownloadToken:
+            too_large = file.file_size is not None and file.file_size > UPLOAD_LIMIT_BYTES
+            if self.options.via != "auto" or too_large:
+                raise
+            self._emit(file.id, recordings.meeting, "streaming",
+                       "Zoom gave no download-scoped token; streaming it through this machine")
+            return self._upload_from_zoom(recordings, file)
 
     def _upload_from_zoom(self, recordings: MeetingRecordings, file: RecordingFile) -> str:
         """Download from Zoom with a Bearer token and stream it into AssemblyAI's upload."""
@@ -394,12 +447,14 @@ class Pipeline:
             # Listings carry no download token: ask for one now, right before submitting.
             token = self._fresh(recordings).download_access_token
         if token is None:
-            self.sink(Notice(
-                "Zoom gave no download-scoped token; handing AssemblyAI a URL with the "
-                "account-wide access token instead (it stays valid for up to an hour).",
-                warning=True,
-            ))
-            token = Secret(self.zoom.api.tokens.token())
+            # The account-wide API token would open the whole account to whoever holds the
+            # URL, and it dies within the hour: never hand it to a third party.
+            raise NoDownloadToken(
+                f"Zoom gave no download-scoped token for '{label_of(recordings.meeting)}' and "
+                "the account-wide token is never handed to AssemblyAI; run again with "
+                "--via upload (or the default --via auto) to stream this recording through "
+                "this machine instead."
+            )
         return handoff_url(file, token)
 
     def _submit(
@@ -507,6 +562,11 @@ class Pipeline:
         files = write_outputs(
             self.options.out_dir, meeting, job.file.id, transcript, self.options.formats
         )
+        earlier = self.ledger.get(job.file.id)
+        if earlier is not None and earlier.state == "completed":
+            # A rerun asked for other formats: the earlier ones stay listed while they exist.
+            kept = {f: Path(p) for f, p in earlier.outputs.items() if Path(p).exists()}
+            files = {**kept, **files}
         self.ledger.mark_completed(
             job.file.id,
             files,

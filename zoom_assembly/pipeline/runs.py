@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..assembly import AssemblyClient
@@ -71,8 +72,9 @@ def transcribe_meetings(
         for ref in parsed:
             instances.extend(meeting_instances(
                 ref, clients.zoom, latest=latest, ttl=options.handoff_ttl, sink=sink))
+        starts = [i.meeting.start_time for i in instances if i.meeting.start_time is not None]
         pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep)
+                            sleep=sleep, jobs_since=min(starts, default=None))
         return pipeline.run(instances)
 
 
@@ -93,8 +95,9 @@ def backfill(
             sink(RecordingStage("", label_of(meeting), "listed"))
 
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+        since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
         pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep)
+                            sleep=sleep, jobs_since=since)
         return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
                                             on_listed=listed))
 
