@@ -35,7 +35,7 @@ from zoom_assembly.errors import LedgerLost, OutputError, TranscribeZoomError
 from zoom_assembly.models import MeetingInfo, iso_utc
 from zoom_assembly.redact import MASK, redact
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATES = ("pending", "submitting", "submitted", "completed", "failed", "skipped")
 SOURCES = ("zoom", "file")
 MAX_MESSAGE_CHARS = 2000
@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS recordings (
     audio_url_key TEXT,  -- never a query string: see url_key()
     outputs TEXT,  -- JSON object, format -> path
     audio_duration REAL, language_code TEXT,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, submitted_at TEXT, completed_at TEXT
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, submitted_at TEXT, completed_at TEXT,
+    transcript_source TEXT, decision_reason TEXT  -- which source, and why (schema 2)
 );
 CREATE INDEX IF NOT EXISTS recordings_state ON recordings (state);
 CREATE INDEX IF NOT EXISTS recordings_audio_url_key ON recordings (audio_url_key);
@@ -153,6 +154,8 @@ class Row:
     updated_at: str
     submitted_at: str | None
     completed_at: str | None
+    transcript_source: str | None = None
+    decision_reason: str | None = None
 
     @classmethod
     def _from_sql(cls, row: sqlite3.Row) -> Row:
@@ -263,7 +266,10 @@ class Ledger:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version == 1:  # schema 2 adds the decision columns
+                conn.execute("ALTER TABLE recordings ADD COLUMN transcript_source TEXT")
+                conn.execute("ALTER TABLE recordings ADD COLUMN decision_reason TEXT")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @staticmethod
     def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
@@ -446,10 +452,14 @@ class Ledger:
         language_code: str | None = None,
         audio_duration: float | None = None,
         transcript_id: str | None = None,
+        *,
+        free: bool = False,
     ) -> bool:
         """submitting|submitted -> completed; also rewrites the outputs of a completed row.
 
-        ``transcript_id`` is for a row reconciled straight from submitting.
+        ``transcript_id`` is for a row reconciled straight from submitting. ``free``: the
+        transcript came from a source nobody pays (Zoom's own), so a pending or failed row may
+        complete without a claim.
         """
         values: dict[str, object] = {
             "outputs": json.dumps({f: str(p) for f, p in outputs.items()}, sort_keys=True),
@@ -458,7 +468,8 @@ class Ledger:
         }
         if transcript_id:
             values["transcript_id"] = transcript_id
-        return self._move(recording_file_id, "completed", values)
+        also = ("pending", "failed") if free else ()
+        return self._move(recording_file_id, "completed", values, also_from=also)
 
     def mark_failed(self, recording_file_id: str, code: str, message: str) -> bool:
         """Any unfinished state -> failed, with a stable code and a (scrubbed) message."""
@@ -469,6 +480,17 @@ class Ledger:
         """pending|failed -> skipped (e.g. no audio); never skips a row with a job in flight."""
         error = {"error_code": code, "error_message": scrub(message)}
         return self._move(recording_file_id, "skipped", error)
+
+    def record_decision(self, recording_file_id: str, source: str, reason: str) -> bool:
+        """Which transcript source the recording gets and why; never changes its state."""
+        self.check_same_file()
+        with self._locked() as conn:
+            cursor = conn.execute(
+                "UPDATE recordings SET transcript_source = ?, decision_reason = ?, updated_at = ?"
+                " WHERE recording_file_id = ?",
+                (source, scrub(reason), self._clock(), recording_file_id),
+            )
+        return cursor.rowcount == 1
 
     def reset_to_pending(self, recording_file_id: str) -> bool:
         """Back to pending to be claimed again (keeps attempts); never undoes a completion."""
