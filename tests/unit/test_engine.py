@@ -458,3 +458,74 @@ def test_new_format_without_a_stored_json_fetches_the_transcript_by_id(tmp_path:
     assert len(first.submits) == 1 and results[0].files["srt"].exists()
     with Ledger.open(tmp_path) as ledger:
         assert set(ledger.rows()[0].outputs) == {"txt", "srt"}
+
+
+# -- the engine's seams ------------------------------------------------------------------------
+
+
+def _pipeline(tmp_path: Path, assembly: FakeAssembly, ledger: Ledger, **kwargs: Any) -> Pipeline:
+    clock = FakeClock()
+    options = RunOptions(out_dir=tmp_path, workers=0,
+                         poll=PollPlan(min_interval=1, max_interval=5))
+    return Pipeline(FakeZoom(), assembly, ledger, options,  # type: ignore[arg-type]
+                    clock=clock, sleep=clock.sleep, **kwargs)
+
+
+def test_the_decision_and_its_reason_are_recorded_in_the_ledger(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path) as ledger:
+        _pipeline(tmp_path, FakeAssembly(), ledger).run([recordings()])
+        row = ledger.rows()[0]
+    assert row.transcript_source == "assemblyai"
+    assert row.decision_reason == "policy: pay for every recording"
+
+
+def test_a_free_source_chosen_by_the_policy_is_written_without_paying(tmp_path: Path) -> None:
+    from zoom_assembly.pipeline import Decision, Recording
+
+    class ZoomsOwn:
+        def fetch(self, recording: Recording) -> Transcript:
+            return Transcript(id="zoom-vtt", status="completed", text="Hello",
+                              words=(Word("Hello", 0, 400, 1.0, "A"),))
+
+    assembly = FakeAssembly()
+    with Ledger.open(tmp_path) as ledger:
+        pipeline = _pipeline(tmp_path, assembly, ledger,
+                             policy=lambda r: Decision("zoom_transcript", "english, accepted"),
+                             free_sources={"zoom_transcript": ZoomsOwn()})
+        results = pipeline.run([recordings()])
+        row = ledger.rows()[0]
+    assert assembly.submits == [] and results[0].ok
+    assert row.state == "completed" and row.transcript_source == "zoom_transcript"
+    assert "Hello" in results[0].files["txt"].read_text(encoding="utf-8")
+
+
+def test_enrichers_run_on_the_transcript_before_it_is_rendered(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    def shout(transcript: Transcript, recording: Any) -> Transcript:
+        return replace(transcript, words=tuple(replace(w, text=w.text.upper())
+                                               for w in transcript.words))
+
+    with Ledger.open(tmp_path) as ledger:
+        results = _pipeline(tmp_path, FakeAssembly(), ledger, enrichers=[shout]).run(
+            [recordings()])
+    assert "HOLA" in results[0].files["srt"].read_text(encoding="utf-8")
+
+
+def test_local_file_server_error_is_resubmitted_without_any_zoom_client(tmp_path: Path) -> None:
+    from zoom_assembly.media import LocalMedia
+    from zoom_assembly.models import MeetingInfo
+    from zoom_assembly.pipeline import LocalFile, Recording
+
+    path = tmp_path / "talk.wav"
+    path.write_bytes(b"RIFF....WAVE")
+    assembly = FakeAssembly(outcomes=["Server error, developers have been alerted."])
+    media = LocalMedia(path, 12, "wav", "cd" * 32)
+    item = Recording(MeetingInfo(uuid=media.key, topic="talk"), media.key,
+                     LocalFile(assembly, media), origin="file")  # type: ignore[arg-type]
+    clock = FakeClock()
+    options = RunOptions(out_dir=tmp_path, workers=0, poll=PollPlan(min_interval=1))
+    with Ledger.open(tmp_path) as ledger:
+        results = Pipeline(None, assembly, ledger, options,  # type: ignore[arg-type]
+                           clock=clock, sleep=clock.sleep).run([item])
+    assert results[0].ok and assembly.uploads == [12, 12]
