@@ -529,3 +529,40 @@ def test_local_file_server_error_is_resubmitted_without_any_zoom_client(tmp_path
         results = Pipeline(None, assembly, ledger, options,  # type: ignore[arg-type]
                            clock=clock, sleep=clock.sleep).run([item])
     assert results[0].ok and assembly.uploads == [12, 12]
+
+
+def test_a_list_call_settles_finished_jobs_that_were_not_due_yet(tmp_path: Path) -> None:
+    clock = FakeClock()
+
+    class Timed(FakeAssembly):
+        """Every job is done 10 s after its submit; the list reports all of them."""
+
+        submitted_at: dict[str, float] = {}  # noqa: RUF012
+
+        def submit(self, audio_url: str, options: TranscriptionOptions) -> str:
+            transcript_id = super().submit(audio_url, options)
+            self.submitted_at[transcript_id] = clock.now
+            return transcript_id
+
+        def _status(self, transcript_id: str) -> tuple[str, str | None]:
+            done = clock.now >= self.submitted_at[transcript_id] + 10
+            return ("completed" if done else "processing"), None
+
+        def statuses(self, ids: set[str]) -> dict[str, JobStatus]:
+            self.list_calls += 1
+            return {t: JobStatus(t, self._status(t)[0]) for t in self.jobs}
+
+    def item(n: int, minutes: int) -> MeetingRecordings:
+        file = recording_file(file_id=f"file-{n}")
+        file["recording_end"] = f"2024-08-16T23:{27 + minutes:02d}:36Z"
+        return recordings(uuid=f"uuid-{n:02d}-aaaaaaaaaaaa==", files=[file])
+
+    short = [item(n, 1) for n in range(4)]  # expected ~5 s: checked first
+    long = [item(n, 30) for n in range(4, 8)]  # expected ~22 s, but done after 10 s too
+    plan = PollPlan(min_interval=1, max_interval=5, coalesce=0.0)
+    options = RunOptions(out_dir=tmp_path, workers=0, poll=plan)
+    with Ledger.open(tmp_path) as ledger:
+        results = Pipeline(FakeZoom(), Timed(polls_needed=0), ledger,  # type: ignore[arg-type]
+                           options, clock=clock, sleep=clock.sleep).run(short + long)
+    assert len(results) == 8 and all(r.ok for r in results)
+    assert clock.now < plan.first_check(30 * 60)  # the long ones never waited for their turn

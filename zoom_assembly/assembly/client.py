@@ -362,18 +362,20 @@ class AssemblyClient:
         )
 
     def statuses(self, ids: set[str], *, max_pages: int | None = None) -> dict[str, JobStatus]:
-        """Statuses of ``ids`` from the transcript list, newest first, stopping once all are seen.
+        """Statuses of ``ids`` (and of every other job on the pages read) from the transcript
+        list, newest first, stopping once all of ``ids`` are seen.
 
         Jobs not found within ``max_pages`` pages (default: enough for ``ids`` plus one) are
         simply absent: check those one by one.
         """
         pages = max_pages if max_pages is not None else len(ids) // 200 + 2
         found: dict[str, JobStatus] = {}
+        seen = 0
         for job in self.recent_jobs(max_pages=pages):
-            if job.id in ids:
-                found[job.id] = job
-                if len(found) == len(ids):
-                    break
+            found[job.id] = job  # every job on the pages read: callers may settle others
+            seen += job.id in ids
+            if seen == len(ids):
+                break
         return found
 
     def find_job(self, audio_url_key: str, *, max_pages: int = 5) -> JobStatus | None:

@@ -61,7 +61,9 @@ class _Job:
     transcript_id: str
     misses: int = 0
     resubmitted: frozenset[str] = frozenset()
+    claimed: bool = False  # seen finished (completed or error): one worker handles it
     finished_at_service: bool = False  # seen completed: only fetching and writing remain
+    fetch_started: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class Pipeline:
         self._results: list[RecordingResult] = []
         self._started_files: dict[str, str] | None = None  # meeting uuid -> file id (ledger)
         self._at_service: set[str] = set()  # files whose job is queued or running there
+        self._in_flight: dict[str, _Job] = {}  # transcript id -> job not yet seen finished
         self._lock = threading.Lock()
 
     # -- entry point --------------------------------------------------------------------------
@@ -129,14 +132,23 @@ class Pipeline:
         """
         self.scheduler.run(
             items, key=_key, start=self._start, dispatch=self._dispatch,
-            timeout=self.options.timeout, on_timeout=self._time_out,
+            timeout=self.options.timeout, on_timeout=self._time_out, live=_live,
         )
         return self._results
 
     def _dispatch(self, due: Sequence[object]) -> list[Task]:
-        checks = [i for i in due if isinstance(i, _Job) and not i.finished_at_service]
-        fetches = [i for i in due if isinstance(i, _Job) and i.finished_at_service]
+        """Checks share one task (a list call covers many), each fetch gets its own. A job
+        settled early by another check's list call may still have an entry in the heap:
+        it is skipped here, so nothing is fetched or resubmitted twice."""
+        checks: list[_Job] = []
+        fetches: list[_Job] = []
         rechecks = [i for i in due if isinstance(i, _Recheck)]
+        for job in (i for i in due if isinstance(i, _Job)):
+            if job.finished_at_service and not job.fetch_started:
+                job.fetch_started = True
+                fetches.append(job)
+            elif not job.claimed and job not in checks:
+                checks.append(job)
         tasks: list[Task] = [functools.partial(self._fetch, job) for job in fetches]
         if checks or rechecks:
             tasks.append(lambda: self._handle_due(checks, rechecks))
@@ -153,6 +165,21 @@ class Pipeline:
 
     def _emit(self, file_id: str, meeting: MeetingInfo, stage: str, detail: str = "") -> None:
         self.sink(RecordingStage(file_id, label_of(meeting), stage, detail))
+
+    def _follow(self, delay: float, job: _Job) -> None:
+        """Check ``job`` after ``delay``; until then any list call that sees it can settle it."""
+        with self._lock:
+            self._in_flight[job.transcript_id] = job
+        self.scheduler.schedule(delay, job)
+
+    def _claim(self, job: _Job) -> bool:
+        """True for the one caller that handles the end of ``job`` (completed or failed)."""
+        with self._lock:
+            if job.claimed:
+                return False
+            job.claimed = True
+            self._in_flight.pop(job.transcript_id, None)
+            return True
 
     def _release(self, job: _Job) -> None:
         """The job finished at AssemblyAI: its slot there is free for another recording."""
@@ -244,14 +271,14 @@ class Pipeline:
             return
         if row.state == "submitted" and row.transcript_id:
             self._emit(file_id, meeting, "resumed", f"transcript {row.transcript_id}")
-            self.scheduler.schedule(0.0, _Job(recording, row.transcript_id))
+            self._follow(0.0, _Job(recording, row.transcript_id))
             return
         if row.state == "submitting":
             found = self.prior_jobs.find(row.audio_url_key or "")
             if found is not None:
                 self.ledger.mark_submitted(file_id, found.id)
                 self._emit(file_id, meeting, "resumed", f"found transcript {found.id}")
-                self.scheduler.schedule(0.0, _Job(recording, found.id))
+                self._follow(0.0, _Job(recording, found.id))
                 return
             self.ledger.reset_to_pending(file_id)
         elif row.state == "skipped" or (row.state == "failed" and not self.options.retry_failed):
@@ -279,7 +306,7 @@ class Pipeline:
         self._emit(recording.file_id, recording.meeting, "resumed",
                    f"AssemblyAI already has transcript {found.id} for this recording; not "
                    "paying for it again")
-        self.scheduler.schedule(0.0, _Job(recording, found.id))
+        self._follow(0.0, _Job(recording, found.id))
         return True
 
     def _complete_again(self, recording: Recording, row: Row) -> None:
@@ -293,7 +320,7 @@ class Pipeline:
             return
         transcript = read_transcript_json(Path(present["json"])) if "json" in present else None
         if transcript is None:
-            self.scheduler.schedule(0.0, _Job(recording, row.transcript_id or ""))
+            self._follow(0.0, _Job(recording, row.transcript_id or ""))
             return
         self._emit(recording.file_id, meeting, "rendered",
                    f"wrote {', '.join(missing)} from the stored transcript")
@@ -342,7 +369,7 @@ class Pipeline:
             queued_behind = len(self._at_service) > self.options.concurrency
         # A job beyond the concurrency limit waits in AssemblyAI's queue for about one job.
         job = _Job(recording, transcript_id, resubmitted=resubmitted)
-        self.scheduler.schedule(first * 2 if queued_behind else first, job)
+        self._follow(first * 2 if queued_behind else first, job)
 
     def _create_job(self, url: str, key: str) -> str:
         """Submit once; when the answer was lost, look for the job before submitting again."""
@@ -356,29 +383,47 @@ class Pipeline:
     def _check(self, job: _Job) -> None:
         transcript = self.assembly.get(job.transcript_id)
         if transcript.status == "completed":
-            self._release(job)
-            self._complete(job, transcript)
+            if self._claim(job):
+                self._release(job)
+                self._complete(job, transcript)
         elif transcript.status == "error":
-            self._job_failed(job, transcript.error or "unknown error")
+            if self._claim(job):
+                self._job_failed(job, transcript.error or "unknown error")
         else:
             self._not_done(job, transcript.status)
 
     def _check_batch(self, jobs: list[_Job]) -> None:
-        """One transcript-list call reports many jobs; only finished ones are fetched."""
+        """One transcript-list call reports many jobs; only finished ones are fetched.
+
+        The list shows other jobs too: every job of this run it reports finished is settled
+        now, not when its own check falls due, so its slot is refilled at once.
+        """
         wanted = {job.transcript_id: job for job in jobs}
         statuses = self.assembly.statuses(set(wanted))
         for transcript_id, job in wanted.items():
             status = statuses.get(transcript_id)
             if status is None:
                 self._check(job)
-            elif status.status == "completed":
-                job.finished_at_service = True
-                self._release(job)
-                self.scheduler.schedule(0.0, job)
-            elif status.status == "error":
-                self._job_failed(job, status.error or "unknown error")
+            elif status.status in ("completed", "error"):
+                self._settle(job, status.status, status.error)
             else:
                 self._not_done(job, status.status)
+        with self._lock:
+            others = [(self._in_flight[t], st) for t, st in statuses.items()
+                      if t not in wanted and t in self._in_flight]
+        for job, status in others:
+            if status.status in ("completed", "error"):
+                self._settle(job, status.status, status.error)
+
+    def _settle(self, job: _Job, status: str, error: str | None) -> None:
+        if not self._claim(job):
+            return
+        if status == "completed":
+            job.finished_at_service = True
+            self._release(job)
+            self.scheduler.schedule(0.0, job)
+        else:
+            self._job_failed(job, error or "unknown error")
 
     def _not_done(self, job: _Job, status: str) -> None:
         job.misses += 1
@@ -469,8 +514,12 @@ class Pipeline:
         self._start(recordings)
 
     def _time_out(self, left: list[object]) -> None:
+        reported: set[int] = set()
         for item in left:
             if isinstance(item, _Job):
+                if item.claimed or id(item) in reported:
+                    continue  # finished, or a second entry of the same job
+                reported.add(id(item))
                 exc = WaitTimeout(
                     f"Still transcribing '{item.recording.label}' when --timeout ran out; the "
                     f"job keeps running at AssemblyAI ({item.transcript_id}): "
@@ -490,3 +539,10 @@ class Pipeline:
 
 def _key(item: Item) -> str:
     return item.meeting.uuid
+
+
+def _live(item: object) -> bool:
+    """False for a heap entry of a job already handled (settled early by a list call)."""
+    if not isinstance(item, _Job) or not item.claimed:
+        return True
+    return item.finished_at_service and not item.fetch_started

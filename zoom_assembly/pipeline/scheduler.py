@@ -86,10 +86,12 @@ class Scheduler(Generic[T]):
         dispatch: Callable[[Sequence[object]], list[Task]],
         timeout: float | None = None,
         on_timeout: Callable[[list[object]], None] = lambda items: None,
+        live: Callable[[object], bool] = lambda item: True,
     ) -> None:
         """Start every item of ``items`` (lazily, within ``capacity``) and dispatch due items
         until nothing is left, or until ``timeout`` seconds have passed (then ``on_timeout``
-        gets whatever was still waiting)."""
+        gets whatever was still waiting). Entries ``live`` says are dead (settled early by
+        other means) are dropped unseen, so they never keep the run waiting."""
         deadline = self.clock() + timeout if timeout else None
         source = iter(items)
         exhausted = False
@@ -109,6 +111,8 @@ class Scheduler(Generic[T]):
                         self._holding.add(key(item))
                     running.add(pool.submit(start, item))
                 with self._lock:
+                    while self._queue and not live(self._queue[0][2]):
+                        heapq.heappop(self._queue)
                     next_due = self._queue[0][0] if self._queue else None
                 if next_due is None and not running:
                     if exhausted:
