@@ -205,6 +205,18 @@ BEHAVIOUR_DEVIATIONS: tuple[Deviation, ...] = (
                  "('[404/2300]: \"This API endpoint is not recognized.\"')",),
     ),
     Deviation(
+        "token grant in the query string",
+        "../shared/docs/API_FACTS.md: the grant goes in the form body (not the query string)",
+        "takes `grant_type`/`account_id` from the form body or the query string (body wins), "
+        "as Zoom does",
+        reports=(
+            "Zoom's public API Postman collection: POST https://zoom.us/oauth/token?grant_type="
+            "account_credentials&account_id=... (mirrored at developers.qodex.ai/zoom-public)",
+            "PSZoom (PowerShell Gallery) New-OAuthToken and zoom-python-client 0.2.3 (PyPI, "
+            "2026) both send the grant only in the query string",
+        ),
+    ),
+    Deviation(
         "account-wide listing exists",
         "the 2023 spec has no `/accounts/{accountId}/recordings`",
         "serves it with the 2021 shape and the scope "

@@ -48,7 +48,7 @@ def _oauth_error(reason: str, error: str) -> JSONResponse:
 
 
 async def oauth_token(request: Request) -> Response:
-    """``POST /zoom/oauth/token``: Basic client credentials, form body with the grant."""
+    """``POST /oauth/token``: Basic client credentials, the grant in the form body (or query)."""
     st = emu(request)
     creds = st.credentials
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
@@ -58,7 +58,10 @@ async def oauth_token(request: Request) -> Response:
         client_id = secret = ""
     if scheme.lower() != "basic" or (client_id, secret) != (creds.client_id, creds.client_secret):
         return _oauth_error("Invalid client_id or client_secret", "invalid_client")
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    body = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    # Zoom also takes the grant from the query string (its own Postman collection does so; PSZoom
+    # and zoom-python-client rely on it); the form body wins when both are given.
+    form = {**request.query_params, **body}
     grant = form.get("grant_type")
     if grant != "account_credentials":
         return _oauth_error("Unsupported grant type", "unsupported_grant_type")
