@@ -313,12 +313,11 @@ def scaled_poll_plan(config: Config) -> Any:
 
 
 def cli_poll_plan(config: Config) -> Any:
-    """The PollPlan ``--poll-speed speed --poll-interval min/k`` builds (cli._run_options)."""
+    """The PollPlan ``--poll-speed speed --poll-interval min/k`` builds (the same library
+    derivation the CLI uses, so the two cannot drift apart)."""
     from zoom_assembly.pipeline import PollPlan
 
-    interval = config.scaled(PollPlan().min_interval)
-    return PollPlan(realtime_factor=config.speed, min_interval=interval,
-                    max_interval=max(interval, 15.0), overhead=min(4.0, 4 * interval))
+    return PollPlan.from_flags(config.speed, config.scaled(PollPlan().min_interval))
 
 
 def _finish(emu: EmulatorProcess, contender: str, seconds: float, ran: int,

@@ -24,7 +24,9 @@ Messages never carry secrets: anything built from a URL goes through :func:`reda
     │   └── UploadTooLarge         exit 2: the file is over AssemblyAI's upload limit
     ├── UploadSizeChanged          exit 1: an upload body delivered another size than announced
     ├── WaitTimeout                exit 1: --timeout reached; the job is still running
+    ├── NoDownloadToken            exit 1: Zoom gave no download-scoped token for a hand-off
     └── OutputError                exit 2: the output folder cannot be written
+        └── LedgerLost             exit 2: the ledger was deleted or replaced during the run
 
     AmbiguousSubmit                internal signal, not a TranscribeZoomError: a submit whose
                                    answer was lost; the engine reconciles with AssemblyAI's
@@ -145,9 +147,21 @@ class WaitTimeout(TranscribeZoomError):
     code = "timeout"
 
 
+class NoDownloadToken(TranscribeZoomError):
+    """Zoom offered no download-scoped token, and the account-wide one is never handed over."""
+
+    code = "no_download_token"
+
+
 class OutputError(TranscribeZoomError):
     code = "output_unwritable"
     exit_code = EXIT_USAGE
+
+
+class LedgerLost(OutputError):
+    """The ledger file vanished, was emptied or replaced while this run was using it."""
+
+    code = "ledger_lost"
 
 
 class DownloadRefused(PermissionDenied):

@@ -19,6 +19,7 @@ scrubbed of token-looking values even though the pipeline passes redacted text a
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -29,12 +30,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from zoom_assembly.errors import OutputError, TranscribeZoomError
+from zoom_assembly.errors import LedgerLost, OutputError, TranscribeZoomError
 from zoom_assembly.models import MeetingInfo, iso_utc
 from zoom_assembly.redact import redact
 from zoom_assembly.redact import url_key as url_key  # the one URL key, re-exported
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATES = ("pending", "submitting", "submitted", "completed", "failed", "skipped")
 SOURCES = ("zoom", "file")
 MAX_MESSAGE_CHARS = 2000
@@ -51,7 +52,8 @@ CREATE TABLE IF NOT EXISTS recordings (
     audio_url_key TEXT,  -- never a query string: see url_key()
     outputs TEXT,  -- JSON object, format -> path
     audio_duration REAL, language_code TEXT,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, submitted_at TEXT, completed_at TEXT
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, submitted_at TEXT, completed_at TEXT,
+    transcript_source TEXT, decision_reason TEXT  -- which source, and why (schema 2)
 );
 CREATE INDEX IF NOT EXISTS recordings_state ON recordings (state);
 CREATE INDEX IF NOT EXISTS recordings_audio_url_key ON recordings (audio_url_key);
@@ -136,6 +138,8 @@ class Row:
     updated_at: str
     submitted_at: str | None
     completed_at: str | None
+    transcript_source: str | None = None
+    decision_reason: str | None = None
 
     @classmethod
     def _from_sql(cls, row: sqlite3.Row) -> Row:
@@ -195,6 +199,28 @@ class Ledger:
         except BaseException:
             self._conn.close()
             raise
+        self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int, bool] | None:
+        """(device, inode, has content) of the ledger file, None when it is gone."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_dev, info.st_ino, info.st_size > 0
+
+    def check_same_file(self) -> None:
+        """Raise :class:`LedgerLost` when the file this ledger opened was deleted, emptied or
+        replaced since: SQLite would go on writing to the old file without a word, and a
+        rerun would then find no record of what was paid for."""
+        now, then = self._file_identity(), self._identity
+        if now is not None and then is not None and now[:2] == then[:2] and (now[2] or not then[2]):
+            return
+        raise LedgerLost(
+            f"The ledger {self.path} was deleted, emptied or replaced while this run was using "
+            "it, so the run stopped before paying for anything more; run the same command again "
+            "(jobs AssemblyAI already has are found and reused, not paid twice).",
+        )
 
     @classmethod
     def open(
@@ -224,7 +250,10 @@ class Ledger:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version == 1:  # schema 2 adds the decision columns
+                conn.execute("ALTER TABLE recordings ADD COLUMN transcript_source TEXT")
+                conn.execute("ALTER TABLE recordings ADD COLUMN decision_reason TEXT")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @staticmethod
     def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
@@ -346,6 +375,7 @@ class Ledger:
         changed = " OR ".join(
             f"(excluded.{n} IS NOT NULL AND excluded.{n} IS NOT {n})" for n in _METADATA
         )
+        self.check_same_file()
         with self._transaction() as conn:
             conn.execute(
                 f"INSERT INTO recordings (recording_file_id, source, {', '.join(_METADATA)},"
@@ -375,6 +405,7 @@ class Ledger:
             sets.append("attempts = attempts + 1")
         from_states = [*_ALLOWED_FROM[state], *also_from]
         marks = ",".join("?" * len(from_states))
+        self.check_same_file()
         with self._locked() as conn:
             cursor = conn.execute(
                 f"UPDATE recordings SET {', '.join(sets)}"
@@ -405,10 +436,14 @@ class Ledger:
         language_code: str | None = None,
         audio_duration: float | None = None,
         transcript_id: str | None = None,
+        *,
+        free: bool = False,
     ) -> bool:
         """submitting|submitted -> completed; also rewrites the outputs of a completed row.
 
-        ``transcript_id`` is for a row reconciled straight from submitting.
+        ``transcript_id`` is for a row reconciled straight from submitting. ``free``: the
+        transcript came from a source nobody pays (Zoom's own), so a pending or failed row may
+        complete without a claim.
         """
         values: dict[str, object] = {
             "outputs": json.dumps({f: str(p) for f, p in outputs.items()}, sort_keys=True),
@@ -417,7 +452,8 @@ class Ledger:
         }
         if transcript_id:
             values["transcript_id"] = transcript_id
-        return self._move(recording_file_id, "completed", values)
+        also = ("pending", "failed") if free else ()
+        return self._move(recording_file_id, "completed", values, also_from=also)
 
     def mark_failed(self, recording_file_id: str, code: str, message: str) -> bool:
         """Any unfinished state -> failed, with a stable code and a (scrubbed) message."""
@@ -428,6 +464,17 @@ class Ledger:
         """pending|failed -> skipped (e.g. no audio); never skips a row with a job in flight."""
         error = {"error_code": code, "error_message": scrub(message)}
         return self._move(recording_file_id, "skipped", error)
+
+    def record_decision(self, recording_file_id: str, source: str, reason: str) -> bool:
+        """Which transcript source the recording gets and why; never changes its state."""
+        self.check_same_file()
+        with self._locked() as conn:
+            cursor = conn.execute(
+                "UPDATE recordings SET transcript_source = ?, decision_reason = ?, updated_at = ?"
+                " WHERE recording_file_id = ?",
+                (source, scrub(reason), self._clock(), recording_file_id),
+            )
+        return cursor.rowcount == 1
 
     def reset_to_pending(self, recording_file_id: str) -> bool:
         """Back to pending to be claimed again (keeps attempts); never undoes a completion."""

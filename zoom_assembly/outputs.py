@@ -589,3 +589,39 @@ def write_outputs(
             atomic_write_bytes(path, rendered[fmt])
             paths[fmt] = path
     return paths
+
+
+# --- reading back -----------------------------------------------------------------------------
+
+
+def read_transcript_json(path: Path) -> Transcript | None:
+    """The transcript a ``transcript.json`` holds, enough to render every format again (no
+    network); None when the file is missing, damaged or of another schema."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        words = tuple(
+            Word(str(w["text"]), int(w["start"]), int(w["end"]), float(w["confidence"] or 0.0),
+                 w.get("speaker"))
+            for w in doc.get("words") or ()
+        )
+        utterances = None
+        if isinstance(doc.get("utterances"), list):
+            utterances = tuple(
+                Utterance(str(u["speaker"]), int(u["start"]), int(u["end"]), str(u["text"]),
+                          float(u.get("confidence") or 0.0))
+                for u in doc["utterances"]
+            )
+        duration = doc.get("audio_duration")
+        return Transcript(
+            id=str(doc["transcript_id"]),
+            status="completed",
+            text=str(doc.get("text") or ""),
+            language_code=doc.get("language_code"),
+            language_confidence=doc.get("language_confidence"),
+            audio_duration=float(duration) if duration is not None else None,
+            speech_model_used=doc.get("speech_model_used"),
+            words=words,
+            utterances=utterances,
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None

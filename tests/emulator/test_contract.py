@@ -4,8 +4,10 @@ AssemblyAI: the official OpenAPI 3.1 spec (schemas with additionalProperties fal
 Zoom: the 2023 OpenAPI 3 spec (2021 Swagger for the account-wide listing), plus a check that every
 field the emulator sends appears in the spec or in one of the real payloads beside it.
 
-Known differences between the specs and the real services are patched in ``_patch_*`` below, each
-with the evidence. The whole module is skipped when the reference folder is absent (users' clones).
+Responses are validated with a format checker on (``date-time``, ``date``, ``uri``, ``email``).
+Known differences between the specs and the real services are recorded, with their evidence, in
+ONE place: ``spec_deviations.py``; the schemas are patched from there. The whole module is skipped
+when the reference folder is absent (users' clones).
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from typing import Any
 import pytest
 import requests
 
-from .conftest import Assembly, Zoom, handoff_url
+from .conftest import Assembly, Zoom, double_encode, handoff_url
+from .spec_deviations import (
+    ALL_DEVIATIONS,
+    ASSEMBLYAI_SCHEMA_DEVIATIONS,
+    SCHEMA_DEVIATIONS,
+    Deviation,
+)
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
@@ -29,18 +37,22 @@ pytestmark = pytest.mark.skipif(
 
 jsonschema = pytest.importorskip("jsonschema")
 yaml = pytest.importorskip("yaml")
+FORMATS = jsonschema.Draft4Validator.FORMAT_CHECKER
 
 
 # -- AssemblyAI --------------------------------------------------------------------------------
 
 
+def _patched(schemas: dict[str, Any], deviations: tuple[Deviation, ...]) -> dict[str, Any]:
+    schemas = copy.deepcopy(schemas)
+    for deviation in deviations:
+        if deviation.patch is not None:
+            deviation.patch(schemas)
+    return schemas
+
+
 def _patch_assemblyai(spec: dict[str, Any]) -> dict[str, Any]:
-    spec = copy.deepcopy(spec)
-    transcript = spec["components"]["schemas"]["Transcript"]["properties"]
-    # delete_response.spec-example.json (the real delete shape) carries these as null.
-    for name in ("error", "redact_pii_sub", "language_code"):
-        transcript[name] = {"anyOf": [transcript[name], {"type": "null"}]}
-    return spec
+    return _patched(spec, ASSEMBLYAI_SCHEMA_DEVIATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +63,9 @@ def assemblyai_spec() -> dict[str, Any]:
 
 def _check_aai(spec: dict[str, Any], schema_name: str, instance: Any) -> None:
     schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}
-    jsonschema.Draft202012Validator(schema).validate(instance)
+    jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(instance)
 
 
 def test_transcript_queued_completed_and_error(
@@ -96,28 +110,6 @@ def test_delete_has_the_real_delete_shape(zoom: Zoom, aai: Assembly) -> None:
 # -- Zoom --------------------------------------------------------------------------------------
 
 
-def _walk_patch(schema: Any, newer: dict[str, list[str]]) -> None:
-    if isinstance(schema, dict):
-        props = schema.get("properties", {})
-        # The spec types a meeting's `type` as a string enum; real payloads send integers
-        # (list_user_recordings.meeting-item.real-2024.json: "type": 2).
-        if "type" in props and props["type"].get("enum") == [str(n) for n in (*range(1, 10), 99)]:
-            props["type"] = {"type": ["string", "integer"]}
-        # Enums grow: the 2021 spec lacks values of the 2023 one, and TIMELINE files exist in
-        # real payloads (same file) but in neither enum.
-        for name, values in newer.items():
-            if name in props and "enum" in props[name]:
-                props[name]["enum"] = sorted({*props[name]["enum"], *values})
-        # Files can still be "processing" after a meeting ends (API_FACTS.md).
-        if "status" in props and props["status"].get("enum") == ["completed"]:
-            props["status"]["enum"] = ["completed", "processing"]
-        for value in schema.values():
-            _walk_patch(value, newer)
-    elif isinstance(schema, list):
-        for value in schema:
-            _walk_patch(value, newer)
-
-
 @pytest.fixture(scope="module")
 def zoom_schemas() -> dict[str, Any]:
     spec = json.loads((REFERENCE / "zoom" / "recordings-endpoints.openapi3-2023.json")
@@ -134,20 +126,10 @@ def zoom_schemas() -> dict[str, Any]:
         "user_recordings": ok(spec["paths"], "/users/{userId}/recordings"),
         "meeting_recordings": ok(spec["paths"], "/meetings/{meetingId}/recordings"),
         "instances": ok(spec["paths"], "/past_meetings/{meetingId}/instances"),
+        "past_meeting": ok(spec["paths"], "/past_meetings/{meetingId}"),
         "account_recordings": ok(old["paths"], "/accounts/{accountId}/recordings", v3=False),
     }
-    files = schemas["user_recordings"]["properties"]["meetings"]["items"]["properties"][
-        "recording_files"
-    ]["items"]["properties"]
-    newer = {name: [*files[name]["enum"]] for name in ("file_type", "file_extension",
-                                                       "recording_type")}
-    newer["file_type"].append("TIMELINE")
-    _walk_patch(schemas, newer)
-    # The 2021 spec types the account listing's meeting id as a string; its own response
-    # example (list_account_recordings.example-2021.json) and every later payload use integers.
-    meeting = schemas["account_recordings"]["properties"]["meetings"]["items"]["properties"]
-    meeting["id"]["type"] = ["string", "integer"]
-    return schemas
+    return _patched(schemas, SCHEMA_DEVIATIONS)
 
 
 def _real_keys() -> set[str]:
@@ -187,7 +169,7 @@ def _invented(instance: Any, schema: Any, known: set[str], where: str = "") -> l
 def _check_zoom(schemas: dict[str, Any], name: str, response: requests.Response) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
-    jsonschema.Draft4Validator(schemas[name]).validate(body)
+    jsonschema.Draft4Validator(schemas[name], format_checker=FORMATS).validate(body)
     assert _invented(body, schemas[name], _real_keys()) == []
 
 
@@ -214,3 +196,41 @@ def test_meeting_recordings(zoom_schemas: dict[str, Any], zoom: Zoom) -> None:
 def test_past_instances(zoom_schemas: dict[str, Any], zoom: Zoom) -> None:
     meeting_id = zoom.emu.scenario.find("recurring").id
     _check_zoom(zoom_schemas, "instances", zoom.get(f"/past_meetings/{meeting_id}/instances"))
+
+
+def test_past_meeting(zoom_schemas: dict[str, Any], zoom: Zoom) -> None:
+    for tag in ("uuid_double_slash", "recurring", "japanese"):
+        uuid = double_encode(zoom.emu.scenario.find(tag).uuid)
+        _check_zoom(zoom_schemas, "past_meeting", zoom.get(f"/past_meetings/{uuid}"))
+
+
+# -- the checks themselves ---------------------------------------------------------------------
+
+
+def test_format_checker_is_on_and_checks_date_times(zoom_schemas: dict[str, Any]) -> None:
+    # Without a format checker (or without rfc3339-validator installed) formats pass silently.
+    schema = {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}}
+    jsonschema.Draft4Validator(schema, format_checker=FORMATS).validate(
+        {"at": "2026-11-01T00:00:00Z"}
+    )
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft4Validator(schema, format_checker=FORMATS).validate({"at": "2026-11-01"})
+    listing = zoom_schemas["user_recordings"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft4Validator(listing, format_checker=FORMATS).validate(
+            {"meetings": [{"start_time": "yesterday"}]}
+        )
+
+
+def _pointer(document: Any, pointer: str) -> Any:
+    for part in pointer.lstrip("/").split("/"):
+        document = document[int(part)] if isinstance(document, list) else document[part]
+    return document
+
+
+@pytest.mark.parametrize("deviation", ALL_DEVIATIONS, ids=lambda d: d.name)
+def test_every_deviation_has_its_evidence(deviation: Deviation) -> None:
+    assert deviation.evidence or deviation.reports, "a deviation without evidence"
+    for item in deviation.evidence:
+        document = json.loads((REFERENCE / item.file).read_text(encoding="utf-8"))
+        assert _pointer(document, item.pointer) == item.value, (item.file, item.pointer)

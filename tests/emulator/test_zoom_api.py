@@ -60,15 +60,52 @@ def test_unknown_user_is_1001(zoom: Zoom) -> None:
     assert response.json() == {"code": 1001, "message": "User does not exist: nobody@example.com."}
 
 
-def test_window_longer_than_a_month_is_refused(zoom: Zoom) -> None:
+def test_window_longer_than_a_month_is_clamped_like_zoom(zoom: Zoom) -> None:
+    anchor = zoom.emu.scenario.anchor
+    month_before = str(anchor.replace(month=anchor.month - 1) if anchor.month > 1
+                       else anchor.replace(year=anchor.year - 1, month=12))
+    wide = zoom.get("/users/me/recordings", **{"from": str(anchor - timedelta(days=400)),
+                                               "to": str(anchor)})
+    assert wide.status_code == 200
+    body = wide.json()
+    # Zoom moves `from` to one month before `to` and says so in the answer, nothing else.
+    assert body["from"] == month_before and body["to"] == str(anchor)
+    month = zoom.get("/users/me/recordings", **{"from": month_before, "to": str(anchor)}).json()
+    assert body["meetings"] == month["meetings"] and body["total_records"] < 20
+    assert zoom.emu.scenario.find("long").uuid not in {m["uuid"] for m in body["meetings"]}
+
+
+def test_clamp_matches_the_public_report(zoom: Zoom) -> None:
+    # zoom/api#36: from=2017-08-02&to=2018-04-09 came back with from 2018-03-09.
+    body = zoom.get("/users/me/recordings", **{"from": "2017-08-02", "to": "2018-04-09"}).json()
+    assert (body["from"], body["to"]) == ("2018-03-09", "2018-04-09")
+    body = zoom.get("/accounts/me/recordings", **{"from": "2025-01-01", "to": "2025-03-31"}).json()
+    assert body["from"] == "2025-02-28"
+
+
+def test_strict_month_window_knob_refuses_long_ranges(zoom: Zoom) -> None:
+    zoom.emu.faults.strict_month_window = True
     ok = zoom.get("/users/me/recordings", **{"from": "2025-01-31", "to": "2025-02-28"})
     assert ok.status_code == 200
     response = zoom.get("/users/me/recordings", **{"from": "2025-01-01", "to": "2025-03-01"})
     assert response.status_code == 400
     assert response.json()["code"] == 300
     assert "one month" in response.json()["message"]
+
+
+def test_to_before_from_is_refused(zoom: Zoom) -> None:
     backwards = zoom.get("/users/me/recordings", **{"from": "2025-03-01", "to": "2025-01-01"})
-    assert backwards.status_code == 400
+    assert backwards.status_code == 400 and backwards.json()["code"] == 300
+
+
+def test_date_time_from_and_to_are_read_as_their_dates(zoom: Zoom) -> None:
+    window = _window(zoom.emu.scenario, 0)
+    by_date = zoom.get("/users/me/recordings", **window).json()
+    stamped = {name: f"{value}T00:00:00Z" for name, value in window.items()}
+    by_date_time = zoom.get("/users/me/recordings", **stamped)
+    assert by_date_time.status_code == 200, by_date_time.text
+    assert by_date_time.json() == by_date
+    assert zoom.get("/users/me/recordings", **{"from": "yesterday"}).status_code == 400
 
 
 def test_omitted_from_means_today_only(zoom: Zoom) -> None:

@@ -37,12 +37,16 @@ def test_missing_basic_auth_is_invalid_client(zoom: Zoom) -> None:
     assert response.status_code == 400 and response.json()["error"] == "invalid_client"
 
 
-def test_grant_in_query_string_is_refused(zoom: Zoom) -> None:
+def test_grant_in_query_string_is_accepted_like_zoom(zoom: Zoom) -> None:
+    # zoom-python-client and PSZoom send it this way, as Zoom's own Postman collection does.
     params = {"grant_type": "account_credentials", "account_id": zoom.env["ZOOM_ACCOUNT_ID"]}
     auth = (zoom.env["ZOOM_CLIENT_ID"], zoom.env["ZOOM_CLIENT_SECRET"])
     response = zoom.http.post(zoom.env["ZOOM_OAUTH_URL"], params=params, auth=auth)
-    assert response.status_code == 400
-    assert response.json()["error"] == "unsupported_grant_type"
+    assert response.status_code == 200, response.text
+    assert zoom.get("/users/me", token=response.json()["access_token"]).status_code == 200
+    wrong = zoom.http.post(zoom.env["ZOOM_OAUTH_URL"], auth=auth,
+                           params={**params, "account_id": "someone-else"})
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_request"
 
 
 def test_wrong_grant_and_wrong_account(zoom: Zoom) -> None:

@@ -38,6 +38,7 @@ def download(h: Harness, tag: str, target: Path) -> Path:
 def test_via_upload_writes_the_same_transcript_as_the_url_hand_off(harness: Harness) -> None:
     uuid = harness.emu.scenario.find("german").uuid
     by_url = json.loads(harness.run(uuid, "--json", "--via", "url").stdout)
+    harness.emu.reset()  # a new account: nothing AssemblyAI already has could be reused
     other = Harness(harness.emu, harness.out.parent / "out-upload")
     by_upload = json.loads(other.run(uuid, "--json", "--via", "upload").stdout)
     assert by_upload["status"] == "completed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ class FakeAssembly:
     list_calls: int = 0
     ambiguous_next: bool = False
     uploads: list[int | None] = field(default_factory=list)
+    list_passes: int = 0
 
     def submit(self, audio_url: str, options: TranscriptionOptions) -> str:
         transcript_id = f"tr-{len(self.jobs) + 1}"
@@ -93,6 +95,14 @@ class FakeAssembly:
             if job.audio_url.split("?")[0] == audio_url_key:
                 return JobStatus(transcript_id, "processing")
         return None
+
+    def recent_jobs(self, *, limit: int = 200, max_pages: int = 5,
+                    since: Any = None) -> Iterator[JobStatus]:
+        self.list_passes += 1
+        for transcript_id, job in reversed(self.jobs.items()):  # newest first
+            status = "error" if job.outcome != "completed" and job.polls_left == 0 else (
+                "completed" if job.polls_left == 0 else "processing")
+            yield JobStatus(transcript_id, status, audio_url_key=job.audio_url.split("?")[0])
 
 
 class FakeTokens:
@@ -319,3 +329,240 @@ def test_via_upload_never_hands_over_a_zoom_url(tmp_path: Path) -> None:
     assembly = FakeAssembly()
     results, _ = run(tmp_path, assembly, [recordings()], via="upload")
     assert results[0].ok and assembly.submits == ["https://cdn.assemblyai.test/upload/1"]
+
+
+# -- exactly once without the ledger ---------------------------------------------------------
+
+
+def test_recording_the_ledger_does_not_know_reuses_the_job_assemblyai_has(
+    tmp_path: Path,
+) -> None:
+    assembly = FakeAssembly(polls_needed=0)
+    run(tmp_path / "first", assembly, [recordings()])
+    results, _ = run(tmp_path / "elsewhere", assembly, [recordings()])
+    assert len(assembly.submits) == 1
+    assert results[0].ok and results[0].transcript_id == "tr-1"
+    assert results[0].files["txt"].exists()
+
+
+def test_job_still_running_without_the_ledger_is_followed_not_resubmitted(
+    tmp_path: Path,
+) -> None:
+    assembly = FakeAssembly()
+    assembly.jobs["tr-9"] = FakeJob("https://us06web.zoom.us/rec/download/m4a-audio_only-file"
+                                    "?access_token=old", polls_left=3)
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert assembly.submits == [] and results[0].ok and results[0].transcript_id == "tr-9"
+
+
+def test_failed_job_found_without_the_ledger_is_not_reused(tmp_path: Path) -> None:
+    assembly = FakeAssembly()
+    assembly.jobs["tr-9"] = FakeJob("https://us06web.zoom.us/rec/download/m4a-audio_only-file",
+                                    polls_left=0, outcome="Audio duration is too short.")
+    results, _ = run(tmp_path, assembly, [recordings()])
+    assert len(assembly.submits) == 1 and results[0].transcript_id != "tr-9"
+
+
+def test_assemblyais_list_is_read_once_per_run_not_once_per_recording(tmp_path: Path) -> None:
+    assembly = FakeAssembly(polls_needed=0)
+    items = [recordings(uuid=f"uuid-{n:02d}-aaaaaaaaaaaa==",
+                        files=[recording_file(file_id=f"file-{n}")]) for n in range(6)]
+    run(tmp_path, assembly, items)
+    assert assembly.list_passes == 1 and len(assembly.submits) == 6
+
+
+def test_ledger_deleted_mid_run_stops_the_run_and_the_rerun_pays_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from zoom_assembly.errors import LedgerLost
+    from zoom_assembly.events import Event, RecordingStage
+
+    assembly = FakeAssembly(polls_needed=5)
+    items = [recordings(uuid=f"uuid-{n:02d}-aaaaaaaaaaaa==",
+                        files=[recording_file(file_id=f"file-{n}")]) for n in range(4)]
+    out = tmp_path / "out"
+
+    def delete_after_first_submit(event: Event) -> None:
+        if isinstance(event, RecordingStage) and event.stage == "submitted":
+            shutil.rmtree(out / ".transcribe-zoom", ignore_errors=True)
+
+    clock = FakeClock()
+    options = RunOptions(out_dir=out, workers=0, concurrency=1,
+                         poll=PollPlan(min_interval=1, max_interval=5))
+    with pytest.raises(LedgerLost), Ledger.open(out) as ledger:
+        Pipeline(FakeZoom(), assembly, ledger, options,  # type: ignore[arg-type]
+                 sink=delete_after_first_submit, clock=clock, sleep=clock.sleep).run(items)
+    assert len(assembly.submits) == 1
+    results, _ = run(tmp_path / "another-folder", assembly, items)
+    assert all(r.ok for r in results) and len(assembly.submits) == 4
+    assert len({url.split("?")[0] for url in assembly.submits}) == 4
+
+
+# -- the account-wide token never leaves this machine ----------------------------------------
+
+
+class TokenlessZoom(FakeZoom):
+    def meeting_recordings(self, meeting_ref: Any, *, download_token_ttl: int | None = None
+                           ) -> MeetingRecordings:
+        self.fetches += 1
+        return recordings(token=None)
+
+
+def _run_tokenless(tmp_path: Path, assembly: FakeAssembly, via: str) -> list[Any]:
+    clock = FakeClock()
+    options = RunOptions(out_dir=tmp_path, workers=0, via=via,
+                         poll=PollPlan(min_interval=1, max_interval=5))
+    with Ledger.open(tmp_path) as ledger:
+        pipeline = Pipeline(TokenlessZoom(), assembly, ledger, options,  # type: ignore[arg-type]
+                            clock=clock, sleep=clock.sleep)
+        return pipeline.run([recordings(token=None)])
+
+
+def test_without_a_scoped_token_auto_streams_instead_of_handing_over_the_account_token(
+    tmp_path: Path,
+) -> None:
+    assembly = FakeAssembly()
+    results = _run_tokenless(tmp_path, assembly, "auto")
+    assert results[0].ok and assembly.uploads == [42_392_752]
+    assert not any("s2s-token" in url for url in assembly.submits)
+
+
+def test_without_a_scoped_token_via_url_fails_that_recording_with_a_sentence(
+    tmp_path: Path,
+) -> None:
+    assembly = FakeAssembly()
+    results = _run_tokenless(tmp_path, assembly, "url")
+    assert assembly.submits == [] and results[0].status == "failed"
+    assert results[0].error_code == "no_download_token"
+    assert "--via upload" in (results[0].error_message or "")
+
+
+# -- another --format on a rerun ---------------------------------------------------------------
+
+
+def test_new_format_on_rerun_is_rendered_from_the_stored_transcript(tmp_path: Path) -> None:
+    run(tmp_path, FakeAssembly(polls_needed=0), [recordings()], formats=("txt", "json"))
+    again = FakeAssembly()
+    results, _ = run(tmp_path, again, [recordings()])
+    assert again.submits == [] and again.gets == 0
+    assert set(results[0].files) == {"txt", "json", "srt", "vtt"}
+    assert "Hola" in results[0].files["srt"].read_text(encoding="utf-8")
+
+
+def test_new_format_without_a_stored_json_fetches_the_transcript_by_id(tmp_path: Path) -> None:
+    first = FakeAssembly(polls_needed=0)
+    run(tmp_path, first, [recordings()], formats=("txt",))
+    results, _ = run(tmp_path, first, [recordings()], formats=("srt",))
+    assert len(first.submits) == 1 and results[0].files["srt"].exists()
+    with Ledger.open(tmp_path) as ledger:
+        assert set(ledger.rows()[0].outputs) == {"txt", "srt"}
+
+
+# -- the engine's seams ------------------------------------------------------------------------
+
+
+def _pipeline(tmp_path: Path, assembly: FakeAssembly, ledger: Ledger, **kwargs: Any) -> Pipeline:
+    clock = FakeClock()
+    options = RunOptions(out_dir=tmp_path, workers=0,
+                         poll=PollPlan(min_interval=1, max_interval=5))
+    return Pipeline(FakeZoom(), assembly, ledger, options,  # type: ignore[arg-type]
+                    clock=clock, sleep=clock.sleep, **kwargs)
+
+
+def test_the_decision_and_its_reason_are_recorded_in_the_ledger(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path) as ledger:
+        _pipeline(tmp_path, FakeAssembly(), ledger).run([recordings()])
+        row = ledger.rows()[0]
+    assert row.transcript_source == "assemblyai"
+    assert row.decision_reason == "policy: pay for every recording"
+
+
+def test_a_free_source_chosen_by_the_policy_is_written_without_paying(tmp_path: Path) -> None:
+    from zoom_assembly.pipeline import Decision, Recording
+
+    class ZoomsOwn:
+        def fetch(self, recording: Recording) -> Transcript:
+            return Transcript(id="zoom-vtt", status="completed", text="Hello",
+                              words=(Word("Hello", 0, 400, 1.0, "A"),))
+
+    assembly = FakeAssembly()
+    with Ledger.open(tmp_path) as ledger:
+        pipeline = _pipeline(tmp_path, assembly, ledger,
+                             policy=lambda r: Decision("zoom_transcript", "english, accepted"),
+                             free_sources={"zoom_transcript": ZoomsOwn()})
+        results = pipeline.run([recordings()])
+        row = ledger.rows()[0]
+    assert assembly.submits == [] and results[0].ok
+    assert row.state == "completed" and row.transcript_source == "zoom_transcript"
+    assert "Hello" in results[0].files["txt"].read_text(encoding="utf-8")
+
+
+def test_enrichers_run_on_the_transcript_before_it_is_rendered(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    def shout(transcript: Transcript, recording: Any) -> Transcript:
+        return replace(transcript, words=tuple(replace(w, text=w.text.upper())
+                                               for w in transcript.words))
+
+    with Ledger.open(tmp_path) as ledger:
+        results = _pipeline(tmp_path, FakeAssembly(), ledger, enrichers=[shout]).run(
+            [recordings()])
+    assert "HOLA" in results[0].files["srt"].read_text(encoding="utf-8")
+
+
+def test_local_file_server_error_is_resubmitted_without_any_zoom_client(tmp_path: Path) -> None:
+    from zoom_assembly.media import LocalMedia
+    from zoom_assembly.models import MeetingInfo
+    from zoom_assembly.pipeline import LocalFile, Recording
+
+    path = tmp_path / "talk.wav"
+    path.write_bytes(b"RIFF....WAVE")
+    assembly = FakeAssembly(outcomes=["Server error, developers have been alerted."])
+    media = LocalMedia(path, 12, "wav", "cd" * 32)
+    item = Recording(MeetingInfo(uuid=media.key, topic="talk"), media.key,
+                     LocalFile(assembly, media), origin="file")  # type: ignore[arg-type]
+    clock = FakeClock()
+    options = RunOptions(out_dir=tmp_path, workers=0, poll=PollPlan(min_interval=1))
+    with Ledger.open(tmp_path) as ledger:
+        results = Pipeline(None, assembly, ledger, options,  # type: ignore[arg-type]
+                           clock=clock, sleep=clock.sleep).run([item])
+    assert results[0].ok and assembly.uploads == [12, 12]
+
+
+def test_a_list_call_settles_finished_jobs_that_were_not_due_yet(tmp_path: Path) -> None:
+    clock = FakeClock()
+
+    class Timed(FakeAssembly):
+        """Every job is done 10 s after its submit; the list reports all of them."""
+
+        submitted_at: dict[str, float] = {}  # noqa: RUF012
+
+        def submit(self, audio_url: str, options: TranscriptionOptions) -> str:
+            transcript_id = super().submit(audio_url, options)
+            self.submitted_at[transcript_id] = clock.now
+            return transcript_id
+
+        def _status(self, transcript_id: str) -> tuple[str, str | None]:
+            done = clock.now >= self.submitted_at[transcript_id] + 10
+            return ("completed" if done else "processing"), None
+
+        def statuses(self, ids: set[str]) -> dict[str, JobStatus]:
+            self.list_calls += 1
+            return {t: JobStatus(t, self._status(t)[0]) for t in self.jobs}
+
+    def item(n: int, minutes: int) -> MeetingRecordings:
+        file = recording_file(file_id=f"file-{n}")
+        file["recording_end"] = f"2024-08-16T23:{27 + minutes:02d}:36Z"
+        return recordings(uuid=f"uuid-{n:02d}-aaaaaaaaaaaa==", files=[file])
+
+    short = [item(n, 1) for n in range(4)]  # expected ~5 s: checked first
+    long = [item(n, 30) for n in range(4, 8)]  # expected ~22 s, but done after 10 s too
+    plan = PollPlan(min_interval=1, max_interval=5, coalesce=0.0)
+    options = RunOptions(out_dir=tmp_path, workers=0, poll=plan)
+    with Ledger.open(tmp_path) as ledger:
+        results = Pipeline(FakeZoom(), Timed(polls_needed=0), ledger,  # type: ignore[arg-type]
+                           options, clock=clock, sleep=clock.sleep).run(short + long)
+    assert len(results) == 8 and all(r.ok for r in results)
+    assert clock.now < plan.first_check(30 * 60)  # the long ones never waited for their turn

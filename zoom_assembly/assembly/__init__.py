@@ -6,10 +6,13 @@ from .client import (
     JobStatus,
     TranscriptionOptions,
 )
+from .failures import failure_kind, failure_reason
 
 __all__ = [
     "AmbiguousSubmit",
     "AssemblyClient",
     "JobStatus",
     "TranscriptionOptions",
+    "failure_kind",
+    "failure_reason",
 ]

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import assemblyai as aai
@@ -82,6 +83,17 @@ class JobStatus:
     error: str | None = None
     audio_url_key: str = ""
     created: str = ""
+
+    @property
+    def created_at(self) -> datetime | None:
+        """``created`` as an aware UTC datetime (AssemblyAI sends it without a zone)."""
+        if not self.created:
+            return None
+        try:
+            moment = datetime.fromisoformat(self.created.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class _Retryable(Exception):
@@ -343,23 +355,34 @@ class AssemblyClient:
             raise aai_types.TranscriptError("transcript answer is not an object", 502)
         return transcript_from_json(body)
 
-    def recent_jobs(self, *, limit: int = 200, max_pages: int = 5) -> Iterator[JobStatus]:
-        """Newest-first statuses from the transcript list (one call covers up to 200 jobs)."""
+    def recent_jobs(
+        self, *, limit: int = 200, max_pages: int = 5, since: datetime | None = None
+    ) -> Iterator[JobStatus]:
+        """Newest-first statuses from the transcript list (one call covers up to 200 jobs).
+
+        With ``since`` (aware), paging stops after the first page reaching a job created
+        before it: older jobs cannot belong to recordings made after ``since``.
+        """
         before_id: str | None = None
         for _ in range(max_pages):
             params = aai_types.ListTranscriptParameters(limit=limit, before_id=before_id)
             page = self._list_page(params)
             items = page.transcripts or []
+            reached_cutoff = False
             for item in items:
                 status = getattr(item.status, "value", item.status)
-                yield JobStatus(
+                job = JobStatus(
                     id=str(item.id),
                     status=str(status),
                     error=redact(item.error) if item.error else None,
                     audio_url_key=url_without_query(item.audio_url or ""),
                     created=str(item.created or ""),
                 )
-            if len(items) < limit or not items:
+                created = job.created_at
+                if since is not None and created is not None and created < since:
+                    reached_cutoff = True
+                yield job
+            if reached_cutoff or len(items) < limit or not items:
                 return
             before_id = str(items[-1].id)
 
@@ -371,18 +394,20 @@ class AssemblyClient:
         )
 
     def statuses(self, ids: set[str], *, max_pages: int | None = None) -> dict[str, JobStatus]:
-        """Statuses of ``ids`` from the transcript list, newest first, stopping once all are seen.
+        """Statuses of ``ids`` (and of every other job on the pages read) from the transcript
+        list, newest first, stopping once all of ``ids`` are seen.
 
         Jobs not found within ``max_pages`` pages (default: enough for ``ids`` plus one) are
         simply absent: check those one by one.
         """
         pages = max_pages if max_pages is not None else len(ids) // 200 + 2
         found: dict[str, JobStatus] = {}
+        seen = 0
         for job in self.recent_jobs(max_pages=pages):
-            if job.id in ids:
-                found[job.id] = job
-                if len(found) == len(ids):
-                    break
+            found[job.id] = job  # every job on the pages read: callers may settle others
+            seen += job.id in ids
+            if seen == len(ids):
+                break
         return found
 
     def find_job(self, audio_url_key: str, *, max_pages: int = 5) -> JobStatus | None:

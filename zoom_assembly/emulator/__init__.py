@@ -1,7 +1,8 @@
 """A local, faithful stand-in for Zoom's cloud-recording API and AssemblyAI's transcription API.
 
 One loopback HTTP server (Starlette + uvicorn) serves ``/zoom/oauth/token``, ``/zoom/v2/...``,
-``/zoom/rec/download/...`` and ``/assemblyai/v2/...`` with the vendors' shapes and traps
+``/zoom/rec/download/...`` (and the same at the root, Zoom's own layout: ``/oauth/token``,
+``/v2/...``) and ``/assemblyai/v2/...`` with the vendors' shapes and traps
 (double-encoded UUIDs, one-month listing windows, HTML answered with 200 on a bad download token,
 jobs failing with 200 + ``status: error``, queueing beyond a concurrency limit), scripted meetings
 in several languages, seeded fault injection, and ``/_emulator/stats`` for tests and benchmarks::

@@ -23,15 +23,35 @@ from .state import EmulatorState
 from .zoom_common import iso
 from .zoom_files import NO_PERMISSION_HTML
 
+
+def _zoom_routes(prefix: str) -> list[Route]:
+    """Zoom's routes under ``prefix``: ``/zoom`` (what ``Emulator.env()`` hands out) or the root,
+    Zoom's own layout (``/oauth/token``, ``/v2/...``, ``/rec/download/...``), so that a client that
+    derives the token URL from the API host finds it. Answers are the same under both."""
+    v2 = f"{prefix}/v2"
+    return [
+        Route(f"{prefix}/oauth/token", zoom_api.oauth_token, methods=["POST"]),
+        Route(f"{v2}/users", zoom_api.list_users),
+        Route(f"{v2}/users/{{user_id}}", zoom_api.get_user),
+        Route(f"{v2}/users/{{user_id}}/recordings", zoom_api.user_recordings),
+        Route(f"{v2}/accounts/{{account_id}}/recordings", zoom_api.account_recordings),
+        Route(f"{v2}/meetings/{{meeting_id:path}}/recordings", zoom_api.meeting_recordings),
+        Route(f"{v2}/meetings/{{meeting_id}}", zoom_api.get_meeting),
+        Route(f"{v2}/past_meetings/{{meeting_id:path}}/instances", zoom_api.past_instances),
+        Route(f"{v2}/past_meetings/{{meeting_id:path}}/participants",
+              zoom_api.past_participants),
+        Route(f"{v2}/past_meetings/{{meeting_id:path}}", zoom_api.past_meeting),
+        # Everything else under the API answers like Zoom does for a route it does not know.
+        Route(f"{v2}/{{rest:path}}", zoom_api.unknown_route,
+              methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route(f"{prefix}/rec/download/{{file_token}}", zoom_download.download),
+        Route(f"{prefix}/storage/{{file_token}}", zoom_download.storage),
+    ]
+
+
 ROUTES = [
-    Route("/zoom/oauth/token", zoom_api.oauth_token, methods=["POST"]),
-    Route("/zoom/v2/users", zoom_api.list_users),
-    Route("/zoom/v2/users/{user_id}/recordings", zoom_api.user_recordings),
-    Route("/zoom/v2/accounts/{account_id}/recordings", zoom_api.account_recordings),
-    Route("/zoom/v2/meetings/{meeting_id:path}/recordings", zoom_api.meeting_recordings),
-    Route("/zoom/v2/past_meetings/{meeting_id:path}/instances", zoom_api.past_instances),
-    Route("/zoom/rec/download/{file_token}", zoom_download.download),
-    Route("/zoom/storage/{file_token}", zoom_download.storage),
+    *_zoom_routes("/zoom"),
+    *_zoom_routes(""),
     Route("/assemblyai/v2/upload", aai.upload, methods=["POST"]),
     Route("/assemblyai/v2/transcript", aai.create_transcript, methods=["POST"]),
     Route("/assemblyai/v2/transcript", aai.list_transcripts, methods=["GET"]),
@@ -71,17 +91,18 @@ def install_log_filter() -> None:
 
 
 def side_of(path: str) -> tuple[str, str]:
-    """(stats side, fault side) of a request path."""
-    if path.startswith("/zoom/v2/"):
-        return "zoom", "zoom_api"
-    if path.startswith("/zoom/oauth"):
-        return "zoom", "zoom_oauth"
-    if path.startswith("/zoom/"):
-        return "zoom", "zoom_download"
+    """(stats side, fault side) of a request path (Zoom under ``/zoom`` or at the root)."""
     if path.startswith("/assemblyai/"):
         return "assemblyai", "assemblyai"
     if path.startswith("/_emulator"):
         return "control", "control"
+    zoom_path = path[len("/zoom"):] if path.startswith("/zoom/") else path
+    if zoom_path.startswith("/v2/"):
+        return "zoom", "zoom_api"
+    if zoom_path.startswith("/oauth"):
+        return "zoom", "zoom_oauth"
+    if path.startswith("/zoom/") or zoom_path.startswith(("/rec/", "/storage/")):
+        return "zoom", "zoom_download"
     return "other", "other"
 
 

@@ -50,11 +50,11 @@ def _job(request: Request, key: str) -> Job | None:
 
 def _file_named(st: EmulatorState, url: str) -> str:
     """The recording file an audio_url points at (for submission stats), else the bare URL."""
-    download = f"{st.base_url}/zoom/rec/download/"
-    if url.startswith(download):
-        file_id = st.signer.file_from_token(url[len(download) :].split("?")[0])
-        if file_id:
-            return file_id
+    for download in (f"{st.base_url}/zoom/rec/download/", f"{st.base_url}/rec/download/"):
+        if url.startswith(download):
+            file_id = st.signer.file_from_token(url[len(download) :].split("?")[0])
+            if file_id:
+                return file_id
     if url.startswith(st.upload_prefix):
         upload = st.jobs.uploads.get(url[len(st.upload_prefix) :].split("?")[0])
         marker = read_marker(upload.head) if upload else None

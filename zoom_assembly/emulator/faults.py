@@ -42,6 +42,9 @@ class Faults:
     token_lifetime: int = 3600  # seconds, for new Zoom access tokens
     invalidate_previous_tokens: bool = False  # a new Zoom token revokes the older ones
     job_server_error_rate: float = 0.0  # AssemblyAI jobs ending "Server error, ..."
+    # Zoom answers a listing range longer than one month with 200 and a silently clamped `from`;
+    # True refuses it with 400 instead (stricter than Zoom: for clients that want to be told).
+    strict_month_window: bool = False
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}

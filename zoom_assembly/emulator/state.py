@@ -23,6 +23,10 @@ ALL_SCOPES = (
     "cloud_recording:read:list_recording_files:admin",
     "cloud_recording:read:recording:admin",
     "meeting:read:list_past_instances:admin",
+    "user:read:user:admin",
+    "meeting:read:meeting:admin",
+    "meeting:read:past_meeting:admin",
+    "meeting:read:list_past_participants:admin",
 )
 
 KNOWN_SPEECH_MODELS = ("universal-3-5-pro", "universal-3-pro", "universal-2", "slam-1")

@@ -1,4 +1,5 @@
-"""Zoom's Server-to-Server OAuth endpoint and the REST API routes under ``/zoom/v2``."""
+"""Zoom's Server-to-Server OAuth endpoint and the REST API routes under ``/v2`` (served both at
+the root and under ``/zoom``)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,31 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .scenario import Meeting, User
-from .zoom_common import NO_RECORDING, authorize, emu, meeting_json, path_id, zoom_error
+from .zoom_common import (
+    NO_RECORDING,
+    authorize,
+    emu,
+    iso,
+    meeting_json,
+    path_id,
+    zoom_error,
+    zoom_prefix,
+)
 
 SCOPE_USERS = "user:read:list_users:admin"
 SCOPE_USER_RECORDINGS = "cloud_recording:read:list_user_recordings:admin"
 SCOPE_ACCOUNT_RECORDINGS = "cloud_recording:read:list_account_recordings:admin"
 SCOPE_MEETING_RECORDINGS = "cloud_recording:read:list_recording_files:admin"
 SCOPE_INSTANCES = "meeting:read:list_past_instances:admin"
+SCOPE_USER = "user:read:user:admin"
+SCOPE_MEETING = "meeting:read:meeting:admin"
+SCOPE_PAST_MEETING = "meeting:read:past_meeting:admin"
+SCOPE_PARTICIPANTS = "meeting:read:list_past_participants:admin"
+# What Zoom answers for a path under the API that it has no route for (zoom/rivet-javascript#12
+# quotes it as "[404/2300]: This API endpoint is not recognized.").
+# The 404 the specs document for /past_meetings/{meetingId} (code 3001).
+PAST_MEETING_MISSING = "This meeting is not available or the meeting ID is invalid."
+UNKNOWN_ROUTE = (404, 2300, "This API endpoint is not recognized.")
 DEFAULT_DOWNLOAD_TTL = 86_400
 MAX_DOWNLOAD_TTL = 604_800
 
@@ -29,7 +48,7 @@ def _oauth_error(reason: str, error: str) -> JSONResponse:
 
 
 async def oauth_token(request: Request) -> Response:
-    """``POST /zoom/oauth/token``: Basic client credentials, form body with the grant."""
+    """``POST /oauth/token``: Basic client credentials, the grant in the form body (or query)."""
     st = emu(request)
     creds = st.credentials
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
@@ -39,7 +58,10 @@ async def oauth_token(request: Request) -> Response:
         client_id = secret = ""
     if scheme.lower() != "basic" or (client_id, secret) != (creds.client_id, creds.client_secret):
         return _oauth_error("Invalid client_id or client_secret", "invalid_client")
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    body = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    # Zoom also takes the grant from the query string (its own Postman collection does so; PSZoom
+    # and zoom-python-client rely on it); the form body wins when both are given.
+    form = {**request.query_params, **body}
     grant = form.get("grant_type")
     if grant != "account_credentials":
         return _oauth_error("Unsupported grant type", "unsupported_grant_type")
@@ -58,7 +80,7 @@ async def oauth_token(request: Request) -> Response:
             "token_type": "bearer",
             "expires_in": int(faults.token_lifetime),
             "scope": " ".join(st.granted_scopes),
-            "api_url": f"{st.base_url}/zoom",
+            "api_url": f"{st.base_url}{zoom_prefix(request)}",
         }
     )
 
@@ -141,13 +163,31 @@ def _one_month_after(day: date) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _one_month_before(day: date) -> date:
+    year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _day(raw: str) -> date:
+    """A ``yyyy-mm-dd`` date, or the date part of a date-time (``2026-11-01T00:00:00Z``), which
+    Zoom accepts too (see tests/emulator/spec_deviations.py)."""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return datetime.fromisoformat(raw).date()
+
+
 def _window(request: Request) -> tuple[date, date] | Response:
-    today = datetime.fromtimestamp(emu(request).clock(), UTC).date()
+    """``[from, to]`` of a listing. A range longer than one month is clamped the way Zoom does
+    it: ``from`` moves to one month before ``to`` (200, the clamped ``from`` echoed), unless the
+    ``strict_month_window`` fault knob asks for a 400."""
+    st = emu(request)
+    today = datetime.fromtimestamp(st.clock(), UTC).date()
     values: dict[str, date | None] = {}
     for name in ("from", "to"):
         raw = request.query_params.get(name) or ""
         try:
-            values[name] = date.fromisoformat(raw) if raw else None
+            values[name] = _day(raw) if raw else None
         except ValueError:
             return zoom_error(400, 300, f"Invalid field: '{name}' must be a yyyy-mm-dd date.")
     start, end = values["from"], values["to"]
@@ -158,11 +198,13 @@ def _window(request: Request) -> tuple[date, date] | Response:
     if end < start:
         return zoom_error(400, 300, "The 'to' date cannot be earlier than the 'from' date.")
     if end > _one_month_after(start):
-        return zoom_error(
-            400, 300,
-            f"The date range from {start} to {end} is longer than one month; request at most "
-            "one month per call.",
-        )
+        if st.faults.faults.strict_month_window:
+            return zoom_error(
+                400, 300,
+                f"The date range from {start} to {end} is longer than one month; request at "
+                "most one month per call.",
+            )
+        start = _one_month_before(end)
     return start, end
 
 
@@ -195,7 +237,9 @@ async def _recordings(request: Request, host: str | None, scope: str, account: b
         span = (_at_midnight(start), _at_midnight(end + timedelta(days=1)))
         meetings = st.scenario.listed(cursor["host"], *span)
     page, token = _page(request, "recordings", meetings, size, cursor)
-    items = [meeting_json(st, m, host_email=account, trash=cursor["trash"]) for m in page]
+    prefix = zoom_prefix(request)
+    items = [meeting_json(st, m, host_email=account, trash=cursor["trash"], prefix=prefix)
+             for m in page]
     body: dict[str, Any] = {"from": str(start), "to": str(end)}
     if not account:
         body["page_count"] = math.ceil(len(meetings) / size)
@@ -252,7 +296,7 @@ async def meeting_recordings(request: Request) -> Response:
         meeting = st.scenario.meeting_by_uuid(key)
     if meeting is None or not meeting.recorded or meeting.trashed:
         return zoom_error(404, 3301, NO_RECORDING)
-    body = meeting_json(st, meeting, detail=True)
+    body = meeting_json(st, meeting, detail=True, prefix=zoom_prefix(request))
     fields = request.query_params.get("include_fields", "").split(",")
     if "download_access_token" in fields:
         ttl = _ttl(request)
@@ -285,3 +329,163 @@ async def past_instances(request: Request) -> Response:
         {"meetings": [{"uuid": m.uuid, "start_time": m.start_time.strftime("%Y-%m-%dT%H:%M:%SZ")}
                       for m in instances]}
     )
+
+
+# -- users, meetings, past meetings ------------------------------------------------------------
+
+
+async def get_user(request: Request) -> Response:
+    """``GET /users/{userId}``: an id, an email, or ``me`` (the account owner)."""
+    denied = authorize(request, SCOPE_USER)
+    if denied:
+        return denied
+    st = emu(request)
+    user_id = request.path_params["user_id"]
+    user = st.scenario.user(user_id)
+    if user is None:
+        return zoom_error(404, 1001, f"User does not exist: {user_id}.")
+    data = _user_json(user)
+    data.update(
+        account_id=st.credentials.account_id,
+        role_name="Owner" if user.id == st.scenario.owner_id else "Member",
+        use_pmi=False, language="en-US", phone_number="", login_types=[100],
+        personal_meeting_url=f"{st.base_url}{zoom_prefix(request)}/j/{user.pmi}",
+    )
+    return JSONResponse(data)
+
+
+def _latest(st_meetings: list[Meeting]) -> Meeting | None:
+    return st_meetings[-1] if st_meetings else None
+
+
+async def get_meeting(request: Request) -> Response:
+    """``GET /meetings/{meetingId}``: the meeting (its latest instance) by numeric ID."""
+    denied = authorize(request, SCOPE_MEETING)
+    if denied:
+        return denied
+    st = emu(request)
+    key = request.path_params["meeting_id"]
+    meeting = _latest(st.scenario.instances(int(key))) if key.isdigit() else None
+    if meeting is None:
+        return zoom_error(404, 3001, f"Meeting does not exist: {key}.")
+    host = st.scenario.user(meeting.host_id)
+    prefix = f"{st.base_url}{zoom_prefix(request)}"
+    data: dict[str, Any] = {
+        "uuid": meeting.uuid, "id": meeting.id, "host_id": meeting.host_id,
+        "host_email": host.email if host else "", "topic": meeting.topic, "type": meeting.type,
+        "status": "waiting", "start_time": iso(meeting.start_time),
+        "duration": max(1, round(meeting.duration_s / 60)), "timezone": meeting.timezone,
+        "agenda": "", "created_at": iso(meeting.start_time - timedelta(days=1)),
+        "join_url": f"{prefix}/j/{meeting.id}", "password": meeting.password,
+        "pre_schedule": False,
+        "settings": {"host_video": False, "participant_video": False, "join_before_host": False,
+                     "mute_upon_entry": False, "auto_recording": "cloud",
+                     "waiting_room": True, "meeting_authentication": False},
+    }  # fmt: skip
+    if meeting.type == 8:
+        data["recurrence"] = {"type": 2, "repeat_interval": 1,
+                              "weekly_days": str(meeting.start_time.isoweekday() % 7 + 1)}
+    return JSONResponse(data)
+
+
+def _past_instance(request: Request, after: str | None) -> Meeting | None:
+    """The instance a ``/past_meetings/{meetingUUID}`` path names: a UUID (double-encoded when it
+    starts with ``/`` or holds ``//``, as for recordings) or a numeric ID (its latest instance)."""
+    scenario = emu(request).scenario
+    key = path_id(request, "past_meetings", after)
+    if not key:
+        return None
+    if key.isdigit():
+        return _latest(scenario.instances(int(key)))
+    return scenario.meeting_by_uuid(key)
+
+
+def _participant_minutes(meeting: Meeting) -> int:
+    return max(1, round(meeting.duration_s / 60))
+
+
+async def past_meeting(request: Request) -> Response:
+    """``GET /past_meetings/{meetingUUID}``: details of one ended instance."""
+    denied = authorize(request, SCOPE_PAST_MEETING)
+    if denied:
+        return denied
+    st = emu(request)
+    meeting = _past_instance(request, None)
+    if meeting is None:
+        return zoom_error(404, 3001, PAST_MEETING_MISSING)
+    host = st.scenario.user(meeting.host_id)
+    minutes = _participant_minutes(meeting)
+    return JSONResponse(
+        {
+            "id": meeting.id, "uuid": meeting.uuid, "host_id": meeting.host_id,
+            "type": meeting.type, "topic": meeting.topic,
+            "user_name": host.display_name if host else "",
+            "user_email": host.email if host else "", "dept": host.dept if host else "",
+            "start_time": iso(meeting.start_time), "end_time": iso(meeting.end_time),
+            "duration": minutes, "total_minutes": minutes * len(meeting.speakers),
+            "participants_count": len(meeting.speakers), "source": "Zoom",
+        }
+    )  # fmt: skip
+
+
+def _participants(st_users: dict[str, User], meeting: Meeting) -> list[dict[str, Any]]:
+    """One participant per scripted speaker, named exactly as the script names them (non-Latin
+    names included). A speaker who is a user of the account (same display name) carries that
+    user's id and email; a guest has neither, as in Zoom."""
+    result = []
+    for n, name in enumerate(meeting.speakers):
+        user = st_users.get(name)
+        result.append({
+            "id": user.id if user else "",
+            "name": name,
+            "user_id": str(16778240 + 1024 * n),
+            "user_email": user.email if user else "",
+            "join_time": iso(meeting.start_time),
+            "leave_time": iso(meeting.end_time),
+            "duration": meeting.duration_s,
+            "failover": False,
+            "status": "in_meeting",
+            "internal_user": user is not None,
+        })  # fmt: skip
+    return result
+
+
+async def past_participants(request: Request) -> Response:
+    """``GET /past_meetings/{meetingUUID}/participants``, paged (``page_size`` <= 300)."""
+    denied = authorize(request, SCOPE_PARTICIPANTS)
+    if denied:
+        return denied
+    st = emu(request)
+    size = _page_size(request)
+    cursor = _cursor(request, "participants")
+    if isinstance(size, Response):
+        return size
+    if isinstance(cursor, Response):
+        return cursor
+    if cursor is None:
+        meeting = _past_instance(request, "participants")
+        if meeting is None:
+            return zoom_error(404, 3001, PAST_MEETING_MISSING)
+        cursor = {"uuid": meeting.uuid, "offset": 0}
+    found = st.scenario.meeting_by_uuid(cursor["uuid"])
+    assert found is not None  # a cursor only ever names a meeting of this scenario
+    users = {u.display_name: u for u in st.scenario.users}
+    everyone = _participants(users, found)
+    page, token = _page(request, "participants", everyone, size, cursor)
+    return JSONResponse(
+        {
+            "page_count": math.ceil(len(everyone) / size),
+            "page_size": size,
+            "total_records": len(everyone),
+            "next_page_token": token,
+            "participants": page,
+        }
+    )
+
+
+async def unknown_route(request: Request) -> Response:
+    """Any other path under the API: Zoom checks the token, then says it knows no such route."""
+    denied = authorize(request, None)
+    if denied:
+        return denied
+    return zoom_error(*UNKNOWN_ROUTE)

@@ -21,6 +21,12 @@ def emu(request: Request) -> EmulatorState:
     return cast(EmulatorState, request.app.state.emu)
 
 
+def zoom_prefix(request: Request) -> str:
+    """``/zoom`` when the request came through the prefixed layout, ``""`` at the root: the URLs
+    an answer hands out (downloads, share links) stay in the layout the client is using."""
+    return "/zoom" if request.url.path.startswith("/zoom/") else ""
+
+
 def zoom_error(status: int, code: int, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "message": message}, status_code=status)
 
@@ -29,8 +35,9 @@ def missing_scope(scope: str) -> JSONResponse:
     return zoom_error(400, 4711, f"Invalid access token, does not contain scopes:[{scope}].")
 
 
-def authorize(request: Request, scope: str) -> Response | None:
-    """None when the request carries a live Bearer token with ``scope``, else Zoom's error."""
+def authorize(request: Request, scope: str | None) -> Response | None:
+    """None when the request carries a live Bearer token with ``scope`` (any live token when
+    ``scope`` is None), else Zoom's error."""
     st = emu(request)
     if "access_token" in request.query_params:
         return zoom_error(401, 124, INVALID_TOKEN)
@@ -40,18 +47,19 @@ def authorize(request: Request, scope: str) -> Response | None:
     status, record = st.zoom_tokens.check(token.strip())
     if record is None:
         return zoom_error(401, 124, EXPIRED_TOKEN if status == "expired" else INVALID_TOKEN)
-    if scope not in record.scopes:
+    if scope is not None and scope not in record.scopes:
         return missing_scope(scope)
     return None
 
 
-def path_id(request: Request, before: str, after: str) -> str | None:
+def path_id(request: Request, before: str, after: str | None) -> str | None:
     """The meeting ID/UUID path segment, decoded the way Zoom decodes it.
 
     Zoom percent-decodes a segment twice. From the raw path: one segment exactly (a raw ``/``
     splits it: 404), decoded once; a leading ``/`` or a ``//`` now means a UUID Zoom documents
     as needing double encoding was single-encoded: 404 (a single inner ``/`` is fine, as Zoom's
-    docs say); a remaining ``%`` means it was double-encoded: decode again.
+    docs say); a remaining ``%`` means it was double-encoded: decode again. ``after`` None: the
+    ID is the last segment.
     """
     raw = cast(bytes, request.scope.get("raw_path") or request.url.path.encode())
     parts = raw.split(b"/")
@@ -59,7 +67,8 @@ def path_id(request: Request, before: str, after: str) -> str | None:
         i = parts.index(before.encode())
     except ValueError:
         return None
-    if len(parts) != i + 3 or parts[i + 2] != after.encode() or not parts[i + 1]:
+    tail = [] if after is None else [after.encode()]
+    if len(parts) < i + 2 or parts[i + 2 :] != tail or not parts[i + 1]:
         return None
     once = unquote(parts[i + 1].decode("latin-1"))
     if once.startswith("/") or "//" in once:
@@ -72,9 +81,10 @@ def iso(moment: datetime) -> str:
 
 
 def file_json(
-    st: EmulatorState, meeting: Meeting, f: RecordingFile, *, trash: bool = False
+    st: EmulatorState, meeting: Meeting, f: RecordingFile, *, trash: bool = False,
+    prefix: str = "/zoom",
 ) -> dict[str, Any]:
-    base = st.base_url
+    base = st.base_url + prefix
     token = st.signer.file_token(f.id)
     processing = f.processing and not st.processing_done()
     data: dict[str, Any] = {"id": f.id}
@@ -92,8 +102,8 @@ def file_json(
         file_size=0 if processing else st.scenario.file_size(f, meeting),
     )
     if f.file_type != "TIMELINE":
-        data["play_url"] = f"{base}/zoom/rec/play/{token}"
-    data["download_url"] = f"{base}/zoom/rec/download/{token}"
+        data["play_url"] = f"{base}/rec/play/{token}"
+    data["download_url"] = f"{base}/rec/download/{token}"
     data["status"] = "processing" if processing else "completed"
     if not f.file_name:
         data["recording_type"] = f.recording_type
@@ -104,10 +114,10 @@ def file_json(
 
 def meeting_json(
     st: EmulatorState, meeting: Meeting, *, detail: bool = False, host_email: bool = False,
-    trash: bool = False,
+    trash: bool = False, prefix: str = "/zoom",
 ) -> dict[str, Any]:
-    files = [file_json(st, meeting, f, trash=trash) for f in meeting.files]
-    participants = [file_json(st, meeting, f) for f in meeting.participant_files]
+    files = [file_json(st, meeting, f, trash=trash, prefix=prefix) for f in meeting.files]
+    participants = [file_json(st, meeting, f, prefix=prefix) for f in meeting.participant_files]
     data: dict[str, Any] = {
         "uuid": meeting.uuid,
         "id": meeting.id,
@@ -125,7 +135,7 @@ def meeting_json(
         duration=max(1, round(meeting.duration_s / 60)),
         total_size=sum(f["file_size"] for f in files + participants),
         recording_count=len(files) + len(participants),
-        share_url=f"{st.base_url}/zoom/rec/share/{st.signer.sign('share:' + meeting.uuid, 48)}",
+        share_url=f"{st.base_url}{prefix}/rec/share/{st.signer.sign('share:' + meeting.uuid, 48)}",
         recording_files=files,
     )
     if detail:

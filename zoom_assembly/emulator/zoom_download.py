@@ -1,5 +1,6 @@
 """Recording downloads: ``/zoom/rec/download/<file token>`` authorizes and redirects to a signed
-storage URL, ``/zoom/storage/<file token>`` streams the bytes (ranges supported).
+storage URL, ``/zoom/storage/<file token>`` streams the bytes (ranges supported). The same routes
+answer at the root (``/rec/download/...``), Zoom's own layout.
 
 A bad or expired token is answered like Zoom does: HTTP 200 with an HTML page.
 """
@@ -17,7 +18,7 @@ from .audio import iter_media
 from .scenario import Meeting, RecordingFile
 from .state import EmulatorState
 from .tokens import STORAGE_URL_LIFETIME
-from .zoom_common import emu, missing_scope, zoom_error
+from .zoom_common import emu, missing_scope, zoom_error, zoom_prefix
 from .zoom_files import NO_PERMISSION_HTML, content_type
 
 SCOPE_DOWNLOAD = "cloud_recording:read:recording:admin"
@@ -64,7 +65,7 @@ async def download(request: Request) -> Response:
         return zoom_error(404, 3301, "This recording is still being processed.")
     expires = int(st.clock()) + STORAGE_URL_LIFETIME
     query = st.signer.storage_query(file_token, expires)
-    location = f"{st.base_url}/zoom/storage/{file_token}?{query}"
+    location = f"{st.base_url}{zoom_prefix(request)}/storage/{file_token}?{query}"
     return RedirectResponse(location, status_code=302)
 
 

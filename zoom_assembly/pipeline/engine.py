@@ -1,30 +1,34 @@
-"""The engine: recordings in, transcripts out, exactly once per recording file.
+"""The job logic: recordings in, transcripts out, exactly once per recording file.
 
-For each meeting instance it chooses the audio file, consults the ledger (skip what is done,
-resume what is in flight, reconcile what crashed between intent and submit), records the intent
-**before** submitting, submits the hand-off URL, follows every job and writes the outputs.
-Polling waits first about as long as the job should take, then backs off.
+For each recording it consults the ledger (skip what is done, resume what is in flight,
+reconcile what crashed between intent and submit, reuse a job AssemblyAI already has), records
+the decision and the intent **before** submitting, submits what the recording's audio source
+gives, follows the job and writes the outputs. *When* things happen (slots, due times, worker
+threads, the deadline) is the :class:`~.scheduler.Scheduler`'s business; *where the audio
+comes from* is the :mod:`~.sources`' business.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import functools
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from ..assembly import AmbiguousSubmit, AssemblyClient, TranscriptionOptions
-from ..assembly.upload import UPLOAD_LIMIT_BYTES
+from ..assembly import (
+    AmbiguousSubmit,
+    AssemblyClient,
+    failure_kind,
+    failure_reason,
+)
 from ..errors import (
     AuthError,
     ConfigError,
     NoAudio,
-    NotFound,
     StillProcessing,
     TranscribeZoomError,
     TranscriptionFailed,
@@ -32,100 +36,45 @@ from ..errors import (
 )
 from ..events import EventSink, Notice, RecordingDone, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, Row, url_key
-from ..media import LocalMedia, iter_file
 from ..models import MeetingInfo, Transcript
-from ..outputs import FORMATS, recording_folder_name, write_outputs
-from ..redact import Secret
-from ..zoom import MeetingRecordings, RecordingFile, ZoomClient, choose_audio_file, handoff_url
-from ..zoom.download import open_download
+from ..outputs import read_transcript_json, recording_folder_name, write_outputs
+from ..zoom import MeetingRecordings, RecordingFile, ZoomClient, choose_audio_file
+from .options import RunOptions
+from .prior_jobs import PriorJobs
+from .recording import PAID_SOURCE, Enricher, Policy, Recording, pay_for_all
 from .results import RecordingResult
+from .scheduler import Scheduler, Task
+from .sources import ZoomSettings, label_of, zoom_source
 
 
-@dataclass(frozen=True)
-class PollPlan:
-    """When to look at a job: first after its expected duration, then backing off.
+class TranscriptSource(Protocol):
+    """A free source of finished transcripts (e.g. Zoom's own), chosen by the pay policy."""
 
-    AssemblyAI transcribes about an hour of audio in ~35 s (``realtime_factor`` ~100).
-    """
-
-    realtime_factor: float = 100.0
-    overhead: float = 4.0
-    min_interval: float = 1.0
-    max_interval: float = 15.0
-    growth: float = 1.5
-    coalesce: float = 0.5  # checks due this close together share one round
-    batch_min: int = 4  # from this many due jobs on, one list call replaces per-job GETs
-
-    def expected(self, audio_seconds: float | None) -> float:
-        return self.overhead + (audio_seconds or 600.0) / self.realtime_factor
-
-    def first_check(self, audio_seconds: float | None) -> float:
-        return max(self.min_interval, self.expected(audio_seconds))
-
-    def next_check(self, audio_seconds: float | None, misses: int) -> float:
-        base = max(self.min_interval, 0.1 * self.expected(audio_seconds))
-        return min(self.max_interval, base * self.growth ** max(0, misses - 1))
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    out_dir: Path
-    transcription: TranscriptionOptions = field(default_factory=TranscriptionOptions)
-    formats: tuple[str, ...] = FORMATS
-    handoff_ttl: int = 6 * 3600
-    timeout: float | None = None  # seconds for the whole wait
-    wait_processing: float = 0.0  # seconds to wait for files Zoom is still processing
-    processing_recheck: float = 30.0
-    retry_failed: bool = True
-    concurrency: int = 50
-    # Jobs submitted beyond ``concurrency`` wait in AssemblyAI's queue, so a slot freed there
-    # is refilled at once. Off by default: measured at N=20, C=5 it made the run slower
-    # (1.35x the bound against 1.11x), as queued jobs are checked on a guess of their wait.
-    lookahead: int = 0
-    workers: int = 8  # threads doing network work; 0 runs everything on the calling thread
-    via: str = "auto"  # url | upload | auto (URL first, upload after a download error)
-    keep_audio: bool = False  # save the audio next to the transcript when it passes through
-    poll: PollPlan = field(default_factory=PollPlan)
-    resume_hint: str = "run the same command again"
+    def fetch(self, recording: Recording) -> Transcript: ...
 
 
 @dataclass
 class _Job:
     """One recording file in flight at AssemblyAI."""
 
-    recordings: MeetingRecordings
-    file: RecordingFile
+    recording: Recording
     transcript_id: str
     misses: int = 0
-    resubmitted: set[str] = field(default_factory=set)
+    resubmitted: frozenset[str] = frozenset()
+    claimed: bool = False  # seen finished (completed or error): one worker handles it
     finished_at_service: bool = False  # seen completed: only fetching and writing remain
-
-    @property
-    def label(self) -> str:
-        return label_of(self.recordings.meeting)
+    fetch_started: bool = False
 
 
-class _InlineExecutor(Executor):
-    """Runs each task at once on the calling thread (``workers=0``: deterministic tests)."""
+@dataclass(frozen=True)
+class _Recheck:
+    """A Zoom meeting instance whose audio file Zoom was still processing."""
 
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future
-            future.set_exception(exc)
-        return future
+    meeting: MeetingInfo
+    deadline: float
 
 
-def _executor(workers: int) -> Executor:
-    if workers <= 0:
-        return _InlineExecutor()
-    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transcribe-zoom")
-
-
-def label_of(meeting: MeetingInfo) -> str:
-    when = meeting.start_time.strftime("%Y-%m-%d %H:%M") if meeting.start_time else "?"
-    return f"{meeting.topic or meeting.uuid} ({when})"
+Item = MeetingRecordings | Recording
 
 
 class Pipeline:
@@ -141,158 +90,126 @@ class Pipeline:
         sink: EventSink = discard,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        jobs_since: datetime | None = None,
+        policy: Policy = pay_for_all,
+        free_sources: Mapping[str, TranscriptSource] | None = None,
+        enrichers: Sequence[Enricher] = (),
     ) -> None:
-        self._zoom = zoom
+        """``zoom`` may be None when only local recordings are given. ``jobs_since``: the start
+        of the oldest recording in scope; AssemblyAI's list is paged back only that far when
+        looking for jobs the ledger does not know."""
+        self.zoom = zoom
         self.assembly = assembly
         self.ledger = ledger
         self.options = options
         self.sink = sink
         self.clock = clock
-        self.sleep = sleep
-        self._queue: list[tuple[float, int, _Job | MeetingInfo]] = []
-        self._order = itertools.count()
+        self.policy = policy
+        self.free_sources = dict(free_sources or {})
+        self.enrichers = tuple(enrichers)
+        self.scheduler: Scheduler[Item] = Scheduler(
+            capacity=options.concurrency + options.lookahead, workers=options.workers,
+            coalesce=options.poll.coalesce, clock=clock, sleep=sleep,
+        )
+        self.prior_jobs = PriorJobs(assembly, since=jobs_since)
+        self.zoom_settings = ZoomSettings(
+            via=options.via, handoff_ttl=options.handoff_ttl,
+            keep_audio_to=self._keep_path if options.keep_audio else None,
+        )
         self._results: list[RecordingResult] = []
-        self._waiting: dict[str, float] = {}  # meeting uuid -> deadline (still processing)
         self._started_files: dict[str, str] | None = None  # meeting uuid -> file id (ledger)
-        self._lock = threading.RLock()
-        self.local_files: dict[str, LocalMedia] = {}  # recording id -> local file to upload
-        self._holding: set[str] = set()  # meeting instances holding an AssemblyAI slot
         self._at_service: set[str] = set()  # files whose job is queued or running there
-
-    @property
-    def zoom(self) -> ZoomClient:
-        if self._zoom is None:  # local files only: nothing should ask Zoom
-            raise RuntimeError("this pipeline has no Zoom client")
-        return self._zoom
+        self._in_flight: dict[str, _Job] = {}  # transcript id -> job not yet seen finished
+        self._lock = threading.Lock()
 
     # -- entry point --------------------------------------------------------------------------
-    def run(self, meetings: Iterable[MeetingRecordings]) -> list[RecordingResult]:
-        """Transcribe every meeting instance given; results in the order they finished.
+    def run(self, items: Iterable[Item]) -> list[RecordingResult]:
+        """Transcribe every recording given; results in the order they finished.
 
-        ``meetings`` is consumed lazily: a new recording is started only while fewer than
-        ``concurrency`` are active, so hand-off URLs are used soon after they are made and
-        listing, submitting and collecting overlap. Network work runs on ``workers`` threads;
-        this thread only decides what is due.
+        ``items`` is consumed lazily: a new recording is started only while fewer than
+        ``concurrency`` hold a slot, so hand-off URLs are used soon after they are made and
+        listing, submitting and collecting overlap.
         """
-        started = self.clock()
-        deadline = started + self.options.timeout if self.options.timeout else None
-        source = iter(meetings)
-        exhausted = False
-        running: set[Future[None]] = set()
-        pool = _executor(self.options.workers)
-        try:
-            while True:
-                for future in [f for f in running if f.done()]:
-                    running.discard(future)
-                    future.result()  # a fatal error (credentials, refused request) ends the run
-                while not exhausted and len(self._holding) < self._capacity():
-                    recordings = next(source, None)
-                    if recordings is None:
-                        exhausted = True
-                        break
-                    with self._lock:
-                        self._holding.add(recordings.meeting.uuid)
-                    running.add(pool.submit(self._start, recordings))
-                with self._lock:
-                    next_due = self._queue[0][0] if self._queue else None
-                if next_due is None and not running:
-                    if exhausted:
-                        break
-                    continue
-                now = self.clock()
-                if deadline is not None and now >= deadline:
-                    for future in running:
-                        future.result()
-                    self._time_out()
-                    break
-                if next_due is not None and next_due <= now:
-                    jobs, rechecks, fetches = self._take_due(now)
-                    for job in fetches:  # each finished transcript on its own worker
-                        running.add(pool.submit(self._fetch, job))
-                    if jobs or rechecks:
-                        running.add(pool.submit(self._handle_due, jobs, rechecks))
-                    continue
-                wake = next_due if next_due is not None else None
-                if deadline is not None:
-                    wake = deadline if wake is None else min(wake, deadline)
-                timeout = None if wake is None else max(0.0, wake - now)
-                if running:
-                    wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
-                elif timeout is not None:
-                    self.sleep(timeout)
-        except BaseException:
-            # Ctrl-C or a fatal error: let the calls in progress finish (their results are
-            # written and recorded), start nothing new.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
+        self.scheduler.run(
+            items, key=_key, start=self._start, dispatch=self._dispatch,
+            timeout=self.options.timeout, on_timeout=self._time_out, live=_live,
+        )
         return self._results
 
-    def _capacity(self) -> int:
-        return self.options.concurrency + self.options.lookahead
-
-    def _release(self, job: _Job) -> None:
-        """The job finished at AssemblyAI: its slot there is free for another recording."""
-        with self._lock:
-            self._holding.discard(job.recordings.meeting.uuid)
-            self._at_service.discard(job.file.id)
-
-    def _take_due(
-        self, now: float
-    ) -> tuple[list[_Job], list[MeetingInfo], list[_Job]]:
-        """What is due now (or within ``coalesce`` seconds): checks, rechecks and fetches."""
-        horizon = now + self.options.poll.coalesce
-        jobs: list[_Job] = []
-        rechecks: list[MeetingInfo] = []
+    def _dispatch(self, due: Sequence[object]) -> list[Task]:
+        """Checks share one task (a list call covers many), each fetch gets its own. A job
+        settled early by another check's list call may still have an entry in the heap:
+        it is skipped here, so nothing is fetched or resubmitted twice."""
+        checks: list[_Job] = []
         fetches: list[_Job] = []
-        with self._lock:
-            while self._queue and self._queue[0][0] <= horizon:
-                _, _, item = heapq.heappop(self._queue)
-                if isinstance(item, _Job):
-                    (fetches if item.finished_at_service else jobs).append(item)
-                else:
-                    rechecks.append(item)
-        return jobs, rechecks, fetches
+        rechecks = [i for i in due if isinstance(i, _Recheck)]
+        for job in (i for i in due if isinstance(i, _Job)):
+            if job.finished_at_service and not job.fetch_started:
+                job.fetch_started = True
+                fetches.append(job)
+            elif not job.claimed and job not in checks:
+                checks.append(job)
+        tasks: list[Task] = [functools.partial(self._fetch, job) for job in fetches]
+        if checks or rechecks:
+            tasks.append(lambda: self._handle_due(checks, rechecks))
+        return tasks
 
-    def _handle_due(self, jobs: list[_Job], rechecks: list[MeetingInfo]) -> None:
-        for meeting in rechecks:
-            self._recheck_processing(meeting)
+    def _handle_due(self, jobs: list[_Job], rechecks: list[_Recheck]) -> None:
+        for recheck in rechecks:
+            self._recheck_processing(recheck)
         if len(jobs) >= self.options.poll.batch_min:
             self._check_batch(jobs)
         else:
             for job in jobs:
                 self._check(job)
 
-    def _schedule(self, delay: float, item: _Job | MeetingInfo) -> None:
-        with self._lock:
-            heapq.heappush(self._queue, (self.clock() + delay, next(self._order), item))
-
     def _emit(self, file_id: str, meeting: MeetingInfo, stage: str, detail: str = "") -> None:
         self.sink(RecordingStage(file_id, label_of(meeting), stage, detail))
+
+    def _follow(self, delay: float, job: _Job) -> None:
+        """Check ``job`` after ``delay``; until then any list call that sees it can settle it."""
+        with self._lock:
+            self._in_flight[job.transcript_id] = job
+        self.scheduler.schedule(delay, job)
+
+    def _claim(self, job: _Job) -> bool:
+        """True for the one caller that handles the end of ``job`` (completed or failed)."""
+        with self._lock:
+            if job.claimed:
+                return False
+            job.claimed = True
+            self._in_flight.pop(job.transcript_id, None)
+            return True
+
+    def _release(self, job: _Job) -> None:
+        """The job finished at AssemblyAI: its slot there is free for another recording."""
+        self.scheduler.release(job.recording.meeting.uuid)
+        with self._lock:
+            self._at_service.discard(job.recording.file_id)
 
     def _finish(self, result: RecordingResult) -> None:
         with self._lock:
             self._results.append(result)
-            self._holding.discard(result.meeting.uuid)
             self._at_service.discard(result.recording_file_id)
+        self.scheduler.release(result.meeting.uuid)
         self.sink(RecordingDone(
             result.recording_file_id, label_of(result.meeting), result.status, result.detail(),
             result.audio_duration, result.cached,
         ))
 
-    # -- starting a recording -----------------------------------------------------------------
-    def _start(self, recordings: MeetingRecordings) -> None:
-        meeting = recordings.meeting
+    # -- from a trigger's item to a recording -------------------------------------------------
+    def _start(self, item: Item) -> None:
+        if isinstance(item, Recording):
+            self._begin(item)
+            return
+        meeting = item.meeting
         try:
-            file = choose_audio_file(recordings)
+            file = choose_audio_file(item)
         except StillProcessing as exc:
             if self.options.wait_processing > 0:
-                with self._lock:
-                    self._waiting.setdefault(
-                        meeting.uuid, self.clock() + self.options.wait_processing
-                    )
+                recheck = _Recheck(meeting, self.clock() + self.options.wait_processing)
                 self._emit(meeting.uuid, meeting, "waiting", "Zoom is still processing the file")
-                self._schedule(self._recheck_delay(meeting), meeting)
+                self.scheduler.schedule(self._recheck_delay(recheck), recheck)
                 return
             self._finish(RecordingResult.failure(meeting, "", exc, status="processing"))
             return
@@ -303,17 +220,27 @@ class Pipeline:
         if earlier is not None and earlier != file.id:
             # An earlier run started on another file of this instance (e.g. the MP4 while the
             # M4A was processing): finish that one rather than paying for the meeting twice.
-            file = next((f for f in recordings.files if f.id == earlier), file)
+            file = next((f for f in item.files if f.id == earlier), file)
         if file.is_video:
             self.sink(Notice(f"{label_of(meeting)}: no audio-only file, using the "
                              f"{file.recording_type or 'video'} MP4 instead.", warning=True))
-        row = self.ledger.ensure(
-            LedgerEntry.for_meeting(
-                meeting, file.id, file_type=file.file_type, file_size=file.file_size,
-                source="file" if file.id in self.local_files else "zoom",
-            )
+        self._begin(self._zoom_recording(item, file))
+
+    def _zoom_recording(self, recordings: MeetingRecordings, file: RecordingFile) -> Recording:
+        if self.zoom is None:
+            raise ValueError("a Zoom recording was given to a pipeline without a Zoom client")
+        return Recording(
+            meeting=recordings.meeting, file_id=file.id, origin="zoom",
+            audio=zoom_source(self.zoom, self.assembly, recordings, file, self.zoom_settings),
+            file_type=file.file_type, file_size=file.file_size,
+            duration_seconds=file.duration_seconds, zoom=recordings,
         )
-        self._resume_or_submit(recordings, file, row)
+
+    def _keep_path(self, meeting: MeetingInfo, file: RecordingFile) -> Path:
+        folder = self.options.out_dir / recording_folder_name(meeting, file.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        extension = (file.file_extension or file.file_type or "bin").lower()
+        return folder / f"audio.{extension}"
 
     def _earlier_file(self, meeting_uuid: str) -> str | None:
         with self._lock:
@@ -325,174 +252,185 @@ class Pipeline:
                 }
             return self._started_files.get(meeting_uuid)
 
-    def _resume_or_submit(
-        self, recordings: MeetingRecordings, file: RecordingFile, row: Row
-    ) -> None:
-        meeting = recordings.meeting
+    # -- decision, ledger, resume or submit ---------------------------------------------------
+    def _begin(self, recording: Recording) -> None:
+        row = self.ledger.ensure(LedgerEntry.for_meeting(
+            recording.meeting, recording.file_id, file_type=recording.file_type,
+            file_size=recording.file_size, source=recording.origin,
+        ))
+        self._resume_or_submit(recording, row)
+
+    def _transcribe_free(self, recording: Recording, source: str) -> None:
+        transcript = self.free_sources[source].fetch(recording)
+        self._write(recording, transcript, transcript_id=None, free=True)
+
+    def _resume_or_submit(self, recording: Recording, row: Row) -> None:
+        meeting, file_id = recording.meeting, recording.file_id
         if row.state == "completed" and row.transcript_id:
-            if all(Path(p).exists() for p in row.outputs.values()) and row.outputs:
-                self._finish(RecordingResult.from_row(meeting, row, cached=True))
-                return
-            # Files deleted since: fetch the finished transcript again, never resubmit.
-            self._schedule(0.0, _Job(recordings, file, row.transcript_id))
+            self._complete_again(recording, row)
             return
         if row.state == "submitted" and row.transcript_id:
-            self._emit(file.id, meeting, "resumed", f"transcript {row.transcript_id}")
-            self._schedule(0.0, _Job(recordings, file, row.transcript_id))
+            self._emit(file_id, meeting, "resumed", f"transcript {row.transcript_id}")
+            self._follow(0.0, _Job(recording, row.transcript_id))
             return
         if row.state == "submitting":
-            found = self.assembly.find_job(row.audio_url_key or "")
+            found = self.prior_jobs.find(row.audio_url_key or "")
             if found is not None:
-                self.ledger.mark_submitted(file.id, found.id)
-                self._emit(file.id, meeting, "resumed", f"found transcript {found.id}")
-                self._schedule(0.0, _Job(recordings, file, found.id))
+                self.ledger.mark_submitted(file_id, found.id)
+                self._emit(file_id, meeting, "resumed", f"found transcript {found.id}")
+                self._follow(0.0, _Job(recording, found.id))
                 return
-            self.ledger.reset_to_pending(file.id)
+            self.ledger.reset_to_pending(file_id)
         elif row.state == "skipped" or (row.state == "failed" and not self.options.retry_failed):
             self._finish(RecordingResult.from_row(meeting, row, cached=True))
             return
-        self._submit(recordings, file, resubmitted=set())
+        decision = self.policy(recording)
+        self.ledger.record_decision(recording.file_id, decision.source, decision.reason)
+        if decision.source != PAID_SOURCE:
+            self._transcribe_free(recording, decision.source)
+            return
+        if self._adopt_prior_job(recording):
+            return
+        self._submit(recording, frozenset())
 
-    def _audio_url(self, recordings: MeetingRecordings, file: RecordingFile, via: str) -> str:
-        """What AssemblyAI gets: a hand-off URL, or the ``upload_url`` of bytes we streamed."""
-        local = self.local_files.get(file.id)
-        if local is not None:
-            self._emit(file.id, recordings.meeting, "uploading", str(local.path))
-            return self.assembly.upload(lambda: iter_file(local.path), size=local.size)
-        if via == "upload":
-            return self._upload_from_zoom(recordings, file)
-        return self._handoff(recordings, file)
+    def _adopt_prior_job(self, recording: Recording) -> bool:
+        """Follow a job AssemblyAI already has for this audio instead of paying again (the
+        ledger does not know it: lost, emptied, or another folder's)."""
+        key = recording.audio.lookup_key()
+        found = self.prior_jobs.find(key) if key else None
+        if found is None or key is None:
+            return False
+        if not self.ledger.claim_for_submit(recording.file_id, key, allow_failed=True):
+            return False
+        self.ledger.mark_submitted(recording.file_id, found.id)
+        self._emit(recording.file_id, recording.meeting, "resumed",
+                   f"AssemblyAI already has transcript {found.id} for this recording; not "
+                   "paying for it again")
+        self._follow(0.0, _Job(recording, found.id))
+        return True
 
-    def _upload_from_zoom(self, recordings: MeetingRecordings, file: RecordingFile) -> str:
-        """Download from Zoom with a Bearer token and stream it into AssemblyAI's upload."""
-        keep = self._keep_path(recordings.meeting, file) if self.options.keep_audio else None
+    def _complete_again(self, recording: Recording, row: Row) -> None:
+        """A recording finished by an earlier run: write the formats asked for now that are
+        missing (from the stored transcript.json, else fetched by id): never a new job."""
+        meeting = recording.meeting
+        present = {fmt: p for fmt, p in row.outputs.items() if Path(p).exists()}
+        missing = [fmt for fmt in self.options.formats if fmt not in present]
+        if not missing:
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        transcript = read_transcript_json(Path(present["json"])) if "json" in present else None
+        if transcript is None:
+            self._follow(0.0, _Job(recording, row.transcript_id or ""))
+            return
+        self._emit(recording.file_id, meeting, "rendered",
+                   f"wrote {', '.join(missing)} from the stored transcript")
+        self._write(recording, transcript, transcript_id=row.transcript_id, formats=missing,
+                    cached=True)
 
-        def open_body() -> Iterable[bytes]:
-            stream = open_download(
-                self.zoom.api.session,
-                file.download_url,
-                Secret(self.zoom.api.tokens.token()),  # fetched per attempt: may be refreshed
-                expected_size=file.file_size,
-                timeout=self.zoom.api.timeout,
-                what=f"the recording of '{label_of(recordings.meeting)}'",
-            )
-            return stream.tee_to(keep) if keep is not None else stream
-
-        self._emit(file.id, recordings.meeting, "uploading", "Zoom → AssemblyAI")
-        return self.assembly.upload(open_body, size=file.file_size)
-
-    def _keep_path(self, meeting: MeetingInfo, file: RecordingFile) -> Path:
-        folder = self.options.out_dir / recording_folder_name(meeting, file.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        extension = (file.file_extension or file.file_type or "bin").lower()
-        return folder / f"audio.{extension}"
-
-    def _handoff(self, recordings: MeetingRecordings, file: RecordingFile) -> str:
-        """The URL AssemblyAI downloads from, with a download-scoped token when Zoom has one."""
-        token = recordings.download_access_token
-        if token is None:
-            # Listings carry no download token: ask for one now, right before submitting.
-            token = self._fresh(recordings).download_access_token
-        if token is None:
-            self.sink(Notice(
-                "Zoom gave no download-scoped token; handing AssemblyAI a URL with the "
-                "account-wide access token instead (it stays valid for up to an hour).",
-                warning=True,
-            ))
-            token = Secret(self.zoom.api.tokens.token())
-        return handoff_url(file, token)
-
-    def _submit(
-        self,
-        recordings: MeetingRecordings,
-        file: RecordingFile,
-        *,
-        resubmitted: set[str],
-        via: str | None = None,
-    ) -> None:
-        meeting = recordings.meeting
-        via = via or ("upload" if self.options.via == "upload" or (
-            self.options.via == "auto" and self.options.keep_audio) else "url")
+    def _submit(self, recording: Recording, resubmitted: frozenset[str]) -> None:
+        meeting, file_id = recording.meeting, recording.file_id
         try:
-            url = self._audio_url(recordings, file, via)
+            url = recording.audio.audio_url(
+                lambda stage, detail: self._emit(file_id, meeting, stage, detail))
         except TranscribeZoomError as exc:
             if isinstance(exc, AuthError | ConfigError):
                 raise  # nothing else will work either
             # A refused, vanished or interrupted download concerns this recording only.
-            self.ledger.mark_failed(file.id, exc.code, exc.message)
-            self._finish(RecordingResult.failure(meeting, file.id, exc))
+            self.ledger.mark_failed(file_id, exc.code, exc.message)
+            self._finish(RecordingResult.failure(meeting, file_id, exc))
             return
         key = url_key(url)
-        if not self.ledger.claim_for_submit(file.id, key, allow_failed=True):
-            row = self.ledger.get(file.id)
+        if not self.ledger.claim_for_submit(file_id, key, allow_failed=True):
+            row = self.ledger.get(file_id)
             if row is not None and row.state in ("submitted", "completed", "submitting"):
-                self._resume_or_submit(recordings, file, row)
+                self._resume_or_submit(recording, row)
             return
         try:
-            try:
-                transcript_id = self.assembly.submit(url, self.options.transcription)
-            except AmbiguousSubmit:
-                found = self.assembly.find_job(key)
-                transcript_id = (
-                    found.id if found else self.assembly.submit(url, self.options.transcription)
-                )
+            transcript_id = self._create_job(url, key)
         except AmbiguousSubmit:
             dropped = TranscribeZoomError(
                 "The connection to AssemblyAI dropped while submitting; run the same command "
                 "again (the ledger makes sure nothing is paid twice).",
                 code="submit_interrupted",
             )
-            self._finish(RecordingResult.failure(meeting, file.id, dropped))
+            self._finish(RecordingResult.failure(meeting, file_id, dropped))
             return
         except TranscribeZoomError as exc:
-            self.ledger.mark_failed(file.id, exc.code, exc.message)
+            self.ledger.mark_failed(file_id, exc.code, exc.message)
             if exc.exit_code != 1:
                 raise
-            self._finish(RecordingResult.failure(meeting, file.id, exc))
+            self._finish(RecordingResult.failure(meeting, file_id, exc))
             return
-        self.ledger.mark_submitted(file.id, transcript_id)
-        self._emit(file.id, meeting, "submitted", f"transcript {transcript_id}")
-        job = _Job(recordings, file, transcript_id, resubmitted=resubmitted)
-        first = self.options.poll.first_check(file.duration_seconds)
+        self.ledger.mark_submitted(file_id, transcript_id)
+        self._emit(file_id, meeting, "submitted", f"transcript {transcript_id}")
+        first = self.options.poll.first_check(recording.duration_seconds)
         with self._lock:
-            self._at_service.add(file.id)
+            self._at_service.add(file_id)
             queued_behind = len(self._at_service) > self.options.concurrency
         # A job beyond the concurrency limit waits in AssemblyAI's queue for about one job.
-        self._schedule(first * 2 if queued_behind else first, job)
+        job = _Job(recording, transcript_id, resubmitted=resubmitted)
+        self._follow(first * 2 if queued_behind else first, job)
+
+    def _create_job(self, url: str, key: str) -> str:
+        """Submit once; when the answer was lost, look for the job before submitting again."""
+        try:
+            return self.assembly.submit(url, self.options.transcription)
+        except AmbiguousSubmit:
+            found = self.assembly.find_job(key)
+            return found.id if found else self.assembly.submit(url, self.options.transcription)
 
     # -- following a job ----------------------------------------------------------------------
     def _check(self, job: _Job) -> None:
         transcript = self.assembly.get(job.transcript_id)
         if transcript.status == "completed":
-            self._release(job)
-            self._complete(job, transcript)
+            if self._claim(job):
+                self._release(job)
+                self._complete(job, transcript)
         elif transcript.status == "error":
-            self._job_failed(job, transcript.error or "unknown error")
+            if self._claim(job):
+                self._job_failed(job, transcript.error or "unknown error")
         else:
             self._not_done(job, transcript.status)
 
     def _check_batch(self, jobs: list[_Job]) -> None:
-        """One transcript-list call reports many jobs; only finished ones are fetched."""
+        """One transcript-list call reports many jobs; only finished ones are fetched.
+
+        The list shows other jobs too: every job of this run it reports finished is settled
+        now, not when its own check falls due, so its slot is refilled at once.
+        """
         wanted = {job.transcript_id: job for job in jobs}
         statuses = self.assembly.statuses(set(wanted))
         for transcript_id, job in wanted.items():
             status = statuses.get(transcript_id)
             if status is None:
                 self._check(job)
-            elif status.status == "completed":
-                job.finished_at_service = True
-                self._release(job)
-                self._schedule(0.0, job)
-            elif status.status == "error":
-                self._job_failed(job, status.error or "unknown error")
+            elif status.status in ("completed", "error"):
+                self._settle(job, status.status, status.error)
             else:
                 self._not_done(job, status.status)
+        with self._lock:
+            others = [(self._in_flight[t], st) for t, st in statuses.items()
+                      if t not in wanted and t in self._in_flight]
+        for job, status in others:
+            if status.status in ("completed", "error"):
+                self._settle(job, status.status, status.error)
+
+    def _settle(self, job: _Job, status: str, error: str | None) -> None:
+        if not self._claim(job):
+            return
+        if status == "completed":
+            job.finished_at_service = True
+            self._release(job)
+            self.scheduler.schedule(0.0, job)
+        else:
+            self._job_failed(job, error or "unknown error")
 
     def _not_done(self, job: _Job, status: str) -> None:
         job.misses += 1
         if job.misses == 1:
-            self._emit(job.file.id, job.recordings.meeting, status)
-        self._schedule(self.options.poll.next_check(job.file.duration_seconds, job.misses), job)
+            self._emit(job.recording.file_id, job.recording.meeting, status)
+        delay = self.options.poll.next_check(job.recording.duration_seconds, job.misses)
+        self.scheduler.schedule(delay, job)
 
     def _fetch(self, job: _Job) -> None:
         """Fetch a transcript known to be finished and write it."""
@@ -503,100 +441,108 @@ class Pipeline:
             self._job_failed(job, transcript.error or "unknown error")
 
     def _complete(self, job: _Job, transcript: Transcript) -> None:
-        meeting = job.recordings.meeting
-        files = write_outputs(
-            self.options.out_dir, meeting, job.file.id, transcript, self.options.formats
-        )
+        self._write(job.recording, transcript, transcript_id=job.transcript_id)
+
+    def _write(
+        self,
+        recording: Recording,
+        transcript: Transcript,
+        *,
+        transcript_id: str | None,
+        formats: Sequence[str] | None = None,
+        cached: bool = False,
+        free: bool = False,
+    ) -> None:
+        """Enrich, render the formats, record the completion, report the result."""
+        for enrich in self.enrichers:
+            transcript = enrich(transcript, recording)
+        meeting, file_id = recording.meeting, recording.file_id
+        files = write_outputs(self.options.out_dir, meeting, file_id, transcript,
+                              formats if formats is not None else self.options.formats)
+        earlier = self.ledger.get(file_id)
+        if earlier is not None and earlier.state == "completed":
+            # A rerun asked for other formats: the earlier ones stay listed while they exist.
+            kept = {f: Path(p) for f, p in earlier.outputs.items() if Path(p).exists()}
+            files = {**kept, **files}
         self.ledger.mark_completed(
-            job.file.id,
-            files,
-            language_code=transcript.language_code,
-            audio_duration=transcript.audio_duration,
-            transcript_id=job.transcript_id,
+            file_id, files, language_code=transcript.language_code,
+            audio_duration=transcript.audio_duration, transcript_id=transcript_id, free=free,
         )
-        self._finish(RecordingResult.completed(meeting, job.file.id, transcript, files))
+        self._finish(RecordingResult.completed(meeting, file_id, transcript, files,
+                                               cached=cached))
 
     def _job_failed(self, job: _Job, error: str) -> None:
+        recording = job.recording
         with self._lock:
-            self._at_service.discard(job.file.id)
-        lowered = error.lower()
-        meeting = job.recordings.meeting
-        if lowered.startswith(("download error", "file does not appear to contain audio")):
-            kind = "download"
-        elif lowered.startswith("server error"):
-            kind = "server"
-        else:
-            kind = ""
+            self._at_service.discard(recording.file_id)
+        kind = failure_kind(error)
         if kind and kind not in job.resubmitted:
-            self._emit(job.file.id, meeting, "resubmitting", f"AssemblyAI: {error}")
-            self.ledger.reset_to_pending(job.file.id)
-            via = None
-            if kind == "download" and self.options.via == "auto" and (
-                job.file.file_size is None or job.file.file_size <= UPLOAD_LIMIT_BYTES
-            ):
-                via = "upload"  # the URL did not work: bring the bytes over ourselves
-            fresh = job.recordings if via == "upload" else self._fresh(job.recordings)
-            self._submit(fresh, job.file, resubmitted=job.resubmitted | {kind}, via=via)
+            self._emit(recording.file_id, recording.meeting, "resubmitting",
+                       f"AssemblyAI: {error}")
+            self.ledger.reset_to_pending(recording.file_id)
+            again = replace(recording, audio=recording.audio.for_resubmission(kind))
+            self._submit(again, job.resubmitted | {kind})
             return
-        reason = error
-        if "text/html" in lowered:
-            reason = ("Zoom answered AssemblyAI's download with an HTML page instead of audio "
-                      "(the download token was refused)")
         exc = TranscriptionFailed(
-            f"AssemblyAI could not transcribe '{label_of(meeting)}': {reason.rstrip('.')}."
+            f"AssemblyAI could not transcribe '{recording.label}': {failure_reason(error)}."
         )
-        self.ledger.mark_failed(job.file.id, exc.code, exc.message)
-        self._finish(RecordingResult.failure(meeting, job.file.id, exc, job.transcript_id))
-
-    def _fresh(self, recordings: MeetingRecordings) -> MeetingRecordings:
-        """The meeting again with a new download token (the old URL may have expired)."""
-        try:
-            return self.zoom.meeting_recordings(
-                recordings.meeting.uuid, download_token_ttl=self.options.handoff_ttl
-            )
-        except NotFound:
-            return recordings
+        self.ledger.mark_failed(recording.file_id, exc.code, exc.message)
+        self._finish(RecordingResult.failure(recording.meeting, recording.file_id, exc,
+                                             job.transcript_id))
 
     # -- files Zoom is still processing ------------------------------------------------------
-    def _recheck_delay(self, meeting: MeetingInfo) -> float:
-        remaining = self._waiting.get(meeting.uuid, self.clock()) - self.clock()
+    def _recheck_delay(self, recheck: _Recheck) -> float:
+        remaining = recheck.deadline - self.clock()
         return max(0.0, min(self.options.processing_recheck, remaining))
 
-    def _recheck_processing(self, meeting: MeetingInfo) -> None:
+    def _recheck_processing(self, recheck: _Recheck) -> None:
+        assert self.zoom is not None  # only Zoom meetings are ever rechecked
+        meeting = recheck.meeting
         recordings = self.zoom.meeting_recordings(
             meeting.uuid, download_token_ttl=self.options.handoff_ttl
         )
         try:
             choose_audio_file(recordings)
         except StillProcessing as exc:
-            if self.clock() >= self._waiting[meeting.uuid]:
+            if self.clock() >= recheck.deadline:
                 self._finish(RecordingResult.failure(meeting, "", exc, status="processing"))
             else:
-                self._schedule(self._recheck_delay(meeting), meeting)
+                self.scheduler.schedule(self._recheck_delay(recheck), recheck)
             return
         except NoAudio:
             pass
-        self._waiting.pop(meeting.uuid, None)
         self._start(recordings)
 
-    def _time_out(self) -> None:
-        for _, _, item in self._queue:
+    def _time_out(self, left: list[object]) -> None:
+        reported: set[int] = set()
+        for item in left:
             if isinstance(item, _Job):
+                if item.claimed or id(item) in reported:
+                    continue  # finished, or a second entry of the same job
+                reported.add(id(item))
                 exc = WaitTimeout(
-                    f"Still transcribing '{item.label}' when --timeout ran out; the job keeps "
-                    f"running at AssemblyAI ({item.transcript_id}): {self.options.resume_hint} "
-                    "to pick it up without paying twice."
+                    f"Still transcribing '{item.recording.label}' when --timeout ran out; the "
+                    f"job keeps running at AssemblyAI ({item.transcript_id}): "
+                    f"{self.options.resume_hint} to pick it up without paying twice."
                 )
-                self._finish(
-                    RecordingResult.failure(
-                        item.recordings.meeting, item.file.id, exc, item.transcript_id,
-                        status="timeout",
-                    )
+                self._finish(RecordingResult.failure(
+                    item.recording.meeting, item.recording.file_id, exc, item.transcript_id,
+                    status="timeout",
+                ))
+            elif isinstance(item, _Recheck):
+                late = StillProcessing(
+                    f"Zoom was still processing '{label_of(item.meeting)}' when --timeout ran "
+                    f"out; {self.options.resume_hint} later."
                 )
-            else:
-                exc2 = StillProcessing(
-                    f"Zoom was still processing '{label_of(item)}' when --timeout ran out; "
-                    f"{self.options.resume_hint} later."
-                )
-                self._finish(RecordingResult.failure(item, "", exc2, status="processing"))
-        self._queue.clear()
+                self._finish(RecordingResult.failure(item.meeting, "", late, status="processing"))
+
+
+def _key(item: Item) -> str:
+    return item.meeting.uuid
+
+
+def _live(item: object) -> bool:
+    """False for a heap entry of a job already handled (settled early by a list call)."""
+    if not isinstance(item, _Job) or not item.claimed:
+        return True
+    return item.finished_at_service and not item.fetch_started

@@ -30,7 +30,8 @@ class RecordingResult:
 
     @classmethod
     def completed(
-        cls, meeting: MeetingInfo, file_id: str, transcript: Transcript, files: dict[str, Path]
+        cls, meeting: MeetingInfo, file_id: str, transcript: Transcript, files: dict[str, Path],
+        *, cached: bool = False,
     ) -> RecordingResult:
         return cls(
             meeting=meeting,
@@ -40,6 +41,7 @@ class RecordingResult:
             language_code=transcript.language_code,
             audio_duration=transcript.audio_duration,
             files=files,
+            cached=cached,
         )
 
     @classmethod

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..assembly import AssemblyClient
@@ -15,11 +16,15 @@ from ..errors import OutputError
 from ..events import EventSink, RecordingStage, discard
 from ..ledger import Ledger
 from ..media import LocalMedia, collect
-from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, parse_meeting_ref
+from ..models import MeetingInfo
+from ..zoom import ZoomClient, build_zoom_client, parse_meeting_ref
 from .backfill import PlanItem, Selection, list_recordings, plan
-from .engine import Pipeline, RunOptions, label_of
+from .engine import Pipeline
 from .meeting import meeting_instances
+from .options import RunOptions
+from .recording import Recording
 from .results import RecordingResult
+from .sources import LocalFile, label_of
 
 
 def ensure_out_dir(out: Path) -> None:
@@ -71,8 +76,9 @@ def transcribe_meetings(
         for ref in parsed:
             instances.extend(meeting_instances(
                 ref, clients.zoom, latest=latest, ttl=options.handoff_ttl, sink=sink))
+        starts = [i.meeting.start_time for i in instances if i.meeting.start_time is not None]
         pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep)
+                            sleep=sleep, jobs_since=min(starts, default=None))
         return pipeline.run(instances)
 
 
@@ -93,8 +99,9 @@ def backfill(
             sink(RecordingStage("", label_of(meeting), "listed"))
 
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+        since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
         pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep)
+                            sleep=sleep, jobs_since=since)
         return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
                                             on_listed=listed))
 
@@ -114,24 +121,16 @@ def backfill_plan(
     return items, done
 
 
-def local_recordings(files: list[LocalMedia]) -> list[MeetingRecordings]:
-    """Local files dressed as one-file meetings: topic from the name, time from the mtime."""
-    from datetime import UTC, datetime
-
-    from ..models import MeetingInfo
-    from ..zoom import RecordingFile
-
+def local_recordings(files: list[LocalMedia], assembly: AssemblyClient) -> list[Recording]:
+    """Local files as recordings: topic from the name, time from the mtime, keyed by content."""
     items = []
     for media in files:
         when = datetime.fromtimestamp(media.path.stat().st_mtime, tz=UTC)
-        meeting = MeetingInfo(uuid=media.key, topic=media.path.stem, start_time=when)
-        file = RecordingFile(
-            id=media.key, meeting_uuid=media.key, file_type=media.kind.upper(),
-            recording_type="local_file", status="completed", file_size=media.size,
-            download_url=media.path.resolve().as_uri(),
-            file_extension=media.path.suffix.lstrip(".").upper(),
-        )
-        items.append(MeetingRecordings(meeting=meeting, files=(file,)))
+        items.append(Recording(
+            meeting=MeetingInfo(uuid=media.key, topic=media.path.stem, start_time=when),
+            file_id=media.key, audio=LocalFile(assembly, media), origin="file",
+            file_type=media.kind.upper(), file_size=media.size,
+        ))
     return items
 
 
@@ -155,9 +154,6 @@ def transcribe_files(
     try:
         with Ledger.open(options.out_dir) as ledger:
             pipeline = Pipeline(None, assembly, ledger, options, sink=sink, sleep=sleep)
-            items = local_recordings(files)
-            pipeline.local_files = {item.files[0].id: media for item, media in zip(
-                items, files, strict=True)}
-            return pipeline.run(items)
+            return pipeline.run(local_recordings(files, assembly))
     finally:
         assembly.close()

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 from ..errors import NotFound, UsageError
 from ..redact import Secret
 from .api import ZoomApi
+from .download import DownloadStream, open_download
 from .recordings import MeetingRecordings, RecordingFile, parse_meeting, parse_time
 
 PAGE_SIZE = 300
@@ -136,6 +137,18 @@ class ZoomClient:
             what=f"meeting {meeting}",
         )
         return parse_meeting(payload)
+
+    def open_download(self, file: RecordingFile, *, what: str) -> DownloadStream:
+        """Start streaming a recording file with the app's Bearer token (a fresh one for each
+        call, so a retry after a refresh works); the token never leaves Zoom's hosts."""
+        return open_download(
+            self.api.session,
+            file.download_url,
+            Secret(self.api.tokens.token()),
+            expected_size=file.file_size,
+            timeout=self.api.timeout,
+            what=what,
+        )
 
     def past_instances(self, meeting_id: int) -> list[Instance]:
         """Every ended instance of a meeting ID (recurring meetings and PMIs have several)."""
