@@ -355,7 +355,7 @@ def test_failed_replace_leaves_old_file_and_no_temp_file(
     def refuse(src: object, dst: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("zoom_assembly.outputs.os.replace", refuse)
+    monkeypatch.setattr("zoom_assembly.atomic.os.replace", refuse)
     with pytest.raises(OutputError, match="permission denied; choose another --out folder"):
         atomic_write_text(target, "new")
     assert list(tmp_path.iterdir()) == [target]
@@ -368,7 +368,7 @@ def test_disk_full_raises_output_error_and_removes_temp_file(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("zoom_assembly.outputs.os.fsync", full)
+    monkeypatch.setattr("zoom_assembly.atomic.os.fsync", full)
     with pytest.raises(OutputError) as caught:
         write_outputs(tmp_path, MEETING, "rf", diarized())
     assert "no space left on device; free some space" in caught.value.message
@@ -382,7 +382,7 @@ def test_interrupted_write_removes_temp_file(
     def interrupted(src: object, dst: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("zoom_assembly.outputs.os.replace", interrupted)
+    monkeypatch.setattr("zoom_assembly.atomic.os.replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         atomic_write_text(tmp_path / "a.txt", "x")
     assert list(tmp_path.iterdir()) == []
@@ -408,7 +408,7 @@ def test_unwritable_folder_raises_output_error_with_one_sentence(
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_open(path, flags, mode)
 
-    monkeypatch.setattr("zoom_assembly.outputs.os.open", deny)
+    monkeypatch.setattr("zoom_assembly.atomic.os.open", deny)
     with pytest.raises(OutputError) as caught:
         atomic_write_text(tmp_path / "a.txt", "x")
     assert caught.value.message == (

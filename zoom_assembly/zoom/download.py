@@ -8,7 +8,7 @@
 - A ``Content-Length`` that disagrees with the listed ``file_size`` is refused up front; a stream
   that breaks or ends short raises a typed error naming how far it got.
 - :func:`tee_to` copies a stream into a file while it is forwarded (``--keep-audio``), through the
-  one atomic writer (:func:`~zoom_assembly.outputs.atomic_file`): renamed into place only when
+  one atomic writer (:func:`~zoom_assembly.atomic.atomic_file`): renamed into place only when
   the whole stream arrived.
 
 Messages never hold the token or the URL's query (:func:`redact_url`).
@@ -26,6 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from ..atomic import atomic_file
 from ..errors import (
     DownloadError,
     DownloadInterrupted,
@@ -33,7 +34,6 @@ from ..errors import (
     DownloadSizeMismatch,
     OutputError,
 )
-from ..outputs import atomic_file
 from ..redact import Secret, redact_url
 from .api import map_zoom_error, zoom_error_fields
 
