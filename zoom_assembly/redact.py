@@ -134,8 +134,7 @@ def url_key(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path, "", ""))
 
 
-# The name the AssemblyAI client knew it by: the same function, so the ledger's key and the
-# transcript list's key can never disagree again.
+# The old name the AssemblyAI client used: the same function, kept so older callers still work.
 url_without_query = url_key
 
 

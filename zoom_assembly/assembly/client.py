@@ -28,7 +28,7 @@ from ..errors import AmbiguousSubmit as AmbiguousSubmit  # re-exported from its 
 from ..errors import AuthError, NotFound, RateLimited, RequestRejected, ServiceError
 from ..events import EventSink, RetryScheduled, discard
 from ..models import Transcript, Utterance, Word
-from ..redact import redact, url_without_query
+from ..redact import redact, url_key
 from ..retry import (
     RetryAfter,
     RetryPolicy,
@@ -375,7 +375,7 @@ class AssemblyClient:
                     id=str(item.id),
                     status=str(status),
                     error=redact(item.error) if item.error else None,
-                    audio_url_key=url_without_query(item.audio_url or ""),
+                    audio_url_key=url_key(item.audio_url or ""),
                     created=str(item.created or ""),
                 )
                 created = job.created_at
