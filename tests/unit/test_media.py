@@ -68,6 +68,20 @@ def test_each_format_is_recognised_by_its_magic_bytes(
     assert sniff_bytes(head) == kind
 
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "media"
+REAL_FILES = {  # tests/fixtures/media/README.md says how each was made
+    "tone.m4a": "m4a", "tone.mp4": "mp4", "tone.wav": "wav", "tone.mp3": "mp3",
+    "tone.flac": "flac", "tone.webm": "webm", "tone.aac": "aac", "tone.opus": "ogg",
+    "tone.ogg": "ogg",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(REAL_FILES.items()))
+def test_real_files_of_each_kind_are_recognised(name: str, kind: str) -> None:
+    assert sniff(FIXTURES / name) == kind
+    assert Path(name).suffix in MEDIA_EXTENSIONS  # and found in a folder
+
+
 def test_mp3_without_id3_by_frame_sync() -> None:
     assert sniff_bytes(MP3_FRAME) == "mp3"
     assert sniff_bytes(b"\xff\xfb\xf0\x64") is None  # bitrate index 15 is invalid

@@ -1,0 +1,25 @@
+"""`transcribe-zoom file` with real small files of every kind the README promises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import FAST_POLLING, Harness
+
+MEDIA = Path(__file__).resolve().parent.parent / "fixtures" / "media"
+KINDS = ("m4a", "mp4", "wav", "mp3", "flac", "webm", "aac", "opus", "ogg")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_local_audio_kind_is_transcribed(kind: str, harness: Harness) -> None:
+    result = harness.run("file", str(MEDIA / f"tone.{kind}"), "--json",
+                         "--out", str(harness.out), *FAST_POLLING)
+    assert result.code == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert line["status"] == "completed" and line["error"] is None
+    assert Path(line["files"]["txt"]).exists()
+    assert "MP4 instead" not in result.stderr  # a local file is not judged by Zoom's rules
+    assert harness.emu.stats()["uploads"]["count"] == 1
