@@ -23,3 +23,14 @@ def test_each_local_audio_kind_is_transcribed(kind: str, harness: Harness) -> No
     assert Path(line["files"]["txt"]).exists()
     assert "MP4 instead" not in result.stderr  # a local file is not judged by Zoom's rules
     assert harness.emu.stats()["uploads"]["count"] == 1
+
+
+def test_a_keyterm_over_six_words_exits_2_before_any_request(harness: Harness) -> None:
+    meeting = harness.emu.scenario.find("english")
+    for args in (("file", str(MEDIA / "tone.wav"), "--out", str(harness.out)),
+                 (meeting.uuid,)):
+        result = harness.run(*args, "--keyterm", "one two three four five six seven")
+        assert result.code == 2, result.stderr
+        assert "'one two three four five six seven' has 7 words" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert harness.emu.stats()["requests"]["total"] == 0
