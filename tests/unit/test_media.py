@@ -195,6 +195,18 @@ def test_an_unreadable_subfolder_is_skipped_with_a_warning(
     assert "private" in events[0].message
 
 
+def test_an_unreadable_folder_named_on_the_command_line_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "private"
+    folder.mkdir()
+    write(folder / "b.m4a")
+    deny(monkeypatch, "private")
+    with pytest.raises(UsageError) as caught:
+        collect([folder])
+    assert caught.value.code == "file_unreadable" and "private" in caught.value.message
+
+
 def test_a_folder_whose_files_all_fail_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "b.mp4").write_bytes(NOT_MEDIA["html"])
     with pytest.raises(UsageError) as caught:
