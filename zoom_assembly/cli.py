@@ -320,7 +320,9 @@ def transcribe(
 
 @app.command("file")
 def file_command(
-    paths: Annotated[list[Path], typer.Argument(help="Audio/video files or folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Audio/video files, or folders searched with their subfolders (hidden entries "
+             "and the --out folder left out; unreadable files skipped with a warning).")],
     out: OutOpt = Path("transcripts"),
     env_file: EnvFileOpt = None,
     language: LanguageOpt = "auto",

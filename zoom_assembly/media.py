@@ -2,8 +2,10 @@
 
 Everything that can be wrong with a path is said **before** anything is uploaded: missing,
 unreadable, not audio or video (by its first bytes, whatever its name), or over AssemblyAI's
-upload limit. The SHA-256 of the content, computed in 1 MiB chunks, is the ledger key, so a
-renamed or re-run file is not paid for twice.
+upload limit. A named file with such a problem stops the run (exit 2); a file found while
+searching a folder (subfolders included) is skipped with a warning event instead. The SHA-256
+of the content, computed in 1 MiB chunks, is the ledger key, so a renamed or re-run file is
+not paid for twice.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from .assembly.upload import UPLOAD_LIMIT_BYTES
 from .errors import UsageError
+from .events import EventSink, Notice, discard
 
 CHUNK_SIZE = 1 << 20  # 1 MiB
 SNIFF_BYTES = 64
@@ -170,8 +173,55 @@ def _check_file(path: Path, size: int) -> str:
     return kind
 
 
-def _expand(path: Path) -> list[tuple[Path, int]]:
-    """(file, size) pairs a command-line path stands for: itself, or a folder's media files."""
+def _skipped(exc: UsageError) -> Notice:
+    return Notice(f"Skipped: {exc.message}", warning=True)
+
+
+def _search(folder: Path, exclude: frozenset[Path], sink: EventSink) -> list[tuple[Path, int]]:
+    """(file, size) of the media files under ``folder``, subfolders included, sorted by path.
+
+    Hidden files and folders (``.name``) and the ``exclude`` folders (the output folder) are
+    left out; symbolic links to folders are not followed (no loops). A subfolder or file that
+    cannot be read is skipped with a warning.
+    """
+    def unreadable_folder(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else folder
+        if where == folder:
+            raise _unreadable(folder, exc)
+        sink(_skipped(_unreadable(where, exc)))
+
+    found = []
+    for here, dirs, files in os.walk(folder, onerror=unreadable_folder):
+        base = Path(here)
+        dirs[:] = [d for d in dirs
+                   if not d.startswith(".") and (base / d).resolve() not in exclude]
+        for name in files:
+            entry = base / name
+            if name.startswith(".") or entry.suffix.lower() not in MEDIA_EXTENSIONS:
+                continue
+            try:
+                info = entry.stat()
+            except OSError as exc:
+                sink(_skipped(_unreadable(entry, exc)))
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append((entry, info.st_size))
+    if not found:
+        raise UsageError(
+            f"{folder} holds no audio or video files (looked for "
+            f"{', '.join(sorted(e.lstrip('.') for e in MEDIA_EXTENSIONS))}, subfolders "
+            "included); name the files themselves instead.",
+            code="no_media_files",
+        )
+    return sorted(found, key=lambda item: (
+        [part.lower() for part in item[0].relative_to(folder).parts], str(item[0])))
+
+
+def _expand(
+    path: Path, exclude: frozenset[Path], sink: EventSink
+) -> tuple[list[tuple[Path, int]], bool]:
+    """(file, size) pairs a command-line path stands for — itself, or the media files under a
+    folder — and whether they came from a folder search."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -182,58 +232,63 @@ def _expand(path: Path) -> list[tuple[Path, int]]:
     except OSError as exc:
         raise _unreadable(path, exc) from None
     if stat.S_ISREG(info.st_mode):
-        return [(path, info.st_size)]
+        return [(path, info.st_size)], False
     if not stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{path} is not a regular file or folder.", code="not_media")
-    try:
-        entries = sorted(path.iterdir(), key=lambda p: (p.name.lower(), p.name))
-    except OSError as exc:
-        raise _unreadable(path, exc) from None
-    found = []
-    for entry in entries:
-        if entry.suffix.lower() not in MEDIA_EXTENSIONS or entry.name.startswith("."):
-            continue
-        try:
-            entry_info = entry.stat()
-        except OSError as exc:
-            raise _unreadable(entry, exc) from None
-        if stat.S_ISREG(entry_info.st_mode):
-            found.append((entry, entry_info.st_size))
-    if not found:
-        raise UsageError(
-            f"{path} holds no audio or video files (looked for "
-            f"{', '.join(sorted(e.lstrip('.') for e in MEDIA_EXTENSIONS))}); name the files "
-            "themselves instead.",
-            code="no_media_files",
-        )
-    return found
+    return _search(path, exclude, sink), True
 
 
-def collect(paths: Sequence[Path], *, chunk_size: int = CHUNK_SIZE) -> list[LocalMedia]:
-    """The local recordings ``paths`` name (folders expanded, not recursively, sorted by name).
+def collect(
+    paths: Sequence[Path],
+    *,
+    exclude: Sequence[Path] = (),
+    sink: EventSink = discard,
+    chunk_size: int = CHUNK_SIZE,
+) -> list[LocalMedia]:
+    """The local recordings ``paths`` name: files as given, folders searched with their
+    subfolders (by extension, sorted by path; hidden entries and ``exclude`` folders, such as
+    the output folder, left out).
 
-    Every path is checked — exists, readable, audio or video by content, under the upload
-    limit — before any file is hashed, and the first problem raises a
-    :class:`~zoom_assembly.errors.UsageError` (exit 2). A file named twice is listed once.
+    Every file is checked — exists, readable, audio or video by content, under the upload
+    limit — before any file is hashed. A problem with a file named in ``paths`` raises a
+    :class:`~zoom_assembly.errors.UsageError` (exit 2); a file found in a folder that cannot
+    be transcribed is skipped with a warning :class:`~zoom_assembly.events.Notice` on
+    ``sink``. A file named twice is listed once.
     """
     if not paths:
         raise UsageError("Name at least one audio or video file or folder.", code="no_files")
-    checked: list[tuple[Path, int, str]] = []
+    excluded = frozenset(Path(p).resolve() for p in exclude)
+    checked: list[tuple[Path, int, str, bool]] = []
     seen: set[Path] = set()
     for given in paths:
-        for path, size in _expand(Path(given)):
+        found, searched = _expand(Path(given), excluded, sink)
+        for path, size in found:
             real = path.resolve()
             if real in seen:
                 continue
             seen.add(real)
-            checked.append((path, size, _check_file(path, size)))
+            try:
+                checked.append((path, size, _check_file(path, size), searched))
+            except UsageError as exc:
+                if not searched:
+                    raise
+                sink(_skipped(exc))
     media = []
-    for path, size, kind in checked:
+    for path, size, kind, searched in checked:
         try:
             digest = file_sha256(path, chunk_size)
         except OSError as exc:
-            raise _unreadable(path, exc) from None
+            if not searched:
+                raise _unreadable(path, exc) from None
+            sink(_skipped(_unreadable(path, exc)))
+            continue
         media.append(LocalMedia(path=path, size=size, kind=kind, sha256=digest))
+    if not media:
+        raise UsageError(
+            "None of the files found can be transcribed (each was skipped with a warning); "
+            "fix or remove them, or name other files.",
+            code="no_media_files",
+        )
     return media
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from zoom_assembly.assembly import AmbiguousSubmit, AssemblyClient, TranscriptionOptions
 from zoom_assembly.config import Settings
-from zoom_assembly.errors import AuthError, RequestRejected, ServiceError
+from zoom_assembly.errors import AuthError, RequestRejected, ServiceError, UsageError
 from zoom_assembly.redact import Secret
 from zoom_assembly.retry import RetryPolicy
 
@@ -169,3 +169,37 @@ def test_find_job_matches_the_audio_url_without_its_token() -> None:
     client = make_client(lambda r: httpx.Response(200, json=listing))
     found = client.find_job("https://zoom.us/rec/download/abc")
     assert found is not None and found.id == "tr-8"
+
+
+# keyterms_prompt limits (AssemblyAI's spec): checked when the options are built, so a bad
+# list is refused (exit 2) before any file is listed, uploaded or paid for.
+def test_a_keyterm_of_more_than_six_words_is_refused() -> None:
+    TranscriptionOptions(keyterms=("one two three four five six",))
+    with pytest.raises(UsageError) as info:
+        TranscriptionOptions(keyterms=("Zoom", "one two three four five six seven"))
+    assert info.value.exit_code == 2 and info.value.code == "keyterms_limit"
+    assert "'one two three four five six seven'" in info.value.message
+    assert "7 words" in info.value.message and "6" in info.value.message
+
+
+def test_more_keyterms_than_universal_2_takes_are_refused_while_it_is_a_fallback() -> None:
+    terms = tuple(f"term {i}" for i in range(201))
+    TranscriptionOptions(keyterms=terms[:200])
+    with pytest.raises(UsageError) as info:
+        TranscriptionOptions(keyterms=terms)  # default models: universal-3-5-pro, universal-2
+    assert info.value.exit_code == 2 and "201 keyterms" in info.value.message
+    assert "universal-2" in info.value.message and "200" in info.value.message
+
+
+def test_universal_3_pro_alone_takes_a_thousand_keyterms_and_no_more() -> None:
+    terms = tuple(f"term {i}" for i in range(1001))
+    TranscriptionOptions(speech_models=("universal-3-5-pro",), keyterms=terms[:1000])
+    with pytest.raises(UsageError) as info:
+        TranscriptionOptions(speech_models=("universal-3-5-pro",), keyterms=terms)
+    assert "1001 keyterms" in info.value.message and "1000" in info.value.message
+
+
+def test_an_empty_keyterm_is_refused() -> None:
+    with pytest.raises(UsageError) as info:
+        TranscriptionOptions(keyterms=("Zoom", "  "))
+    assert info.value.exit_code == 2 and "empty" in info.value.message

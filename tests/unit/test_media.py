@@ -12,6 +12,7 @@ import pytest
 
 from zoom_assembly import media
 from zoom_assembly.errors import EXIT_USAGE, UsageError
+from zoom_assembly.events import Event, Notice
 from zoom_assembly.media import (
     MEDIA_EXTENSIONS,
     collect,
@@ -68,6 +69,20 @@ def test_each_format_is_recognised_by_its_magic_bytes(
     assert sniff_bytes(head) == kind
 
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "media"
+REAL_FILES = {  # tests/fixtures/media/README.md says how each was made
+    "tone.m4a": "m4a", "tone.mp4": "mp4", "tone.wav": "wav", "tone.mp3": "mp3",
+    "tone.flac": "flac", "tone.webm": "webm", "tone.aac": "aac", "tone.opus": "ogg",
+    "tone.ogg": "ogg",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(REAL_FILES.items()))
+def test_real_files_of_each_kind_are_recognised(name: str, kind: str) -> None:
+    assert sniff(FIXTURES / name) == kind
+    assert Path(name).suffix in MEDIA_EXTENSIONS  # and found in a folder
+
+
 def test_mp3_without_id3_by_frame_sync() -> None:
     assert sniff_bytes(MP3_FRAME) == "mp3"
     assert sniff_bytes(b"\xff\xfb\xf0\x64") is None  # bitrate index 15 is invalid
@@ -98,7 +113,7 @@ def test_a_folder_expands_to_its_media_files_sorted(tmp_path: Path) -> None:
     write(tmp_path / "C.WAV", "wav")
     (tmp_path / "notes.txt").write_text("not audio")
     (tmp_path / ".hidden.m4a").write_bytes(b"junk")
-    (tmp_path / "sub.mp4").mkdir()  # a folder with a media name is skipped, not descended into
+    (tmp_path / "sub.mp4").mkdir()  # a folder with a media name is not a file
     found = collect([tmp_path])
     assert [m.path.name for m in found] == ["a.m4a", "b.mp3", "C.WAV"]
     assert [m.kind for m in found] == ["m4a", "mp3", "wav"]
@@ -125,12 +140,111 @@ def test_an_explicit_file_is_judged_by_content_not_name(tmp_path: Path) -> None:
     assert caught.value.exit_code == EXIT_USAGE
 
 
-def test_a_fake_media_file_inside_a_folder_is_reported(tmp_path: Path) -> None:
+def test_a_fake_media_file_inside_a_folder_is_skipped_with_a_warning(tmp_path: Path) -> None:
     write(tmp_path / "a.m4a")
+    (tmp_path / "b.mp4").write_bytes(NOT_MEDIA["html"])
+    events: list[Event] = []
+    assert [m.path.name for m in collect([tmp_path], sink=events.append)] == ["a.m4a"]
+    assert [(type(e), e.warning) for e in events] == [(Notice, True)]
+    assert isinstance(events[0], Notice) and "b.mp4" in events[0].message
+
+
+def deny(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Refuse reading ``name`` the way a user sees it (tests run as root, where chmod 000
+    still reads): opening the file, or listing the folder."""
+    real_open, real_scandir = open, os.scandir
+
+    def guarded_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(path).name == name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    def guarded_scandir(path: Any = ".") -> Any:
+        if Path(path).name == name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(media, "open", guarded_open, raising=False)
+    monkeypatch.setattr(os, "scandir", guarded_scandir)
+
+
+def test_an_unreadable_file_in_a_folder_is_skipped_and_the_rest_collected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a.m4a")
+    write(tmp_path / "locked.m4a")
+    write(tmp_path / "z.wav", "wav")
+    deny(monkeypatch, "locked.m4a")
+    events: list[Event] = []
+    found = collect([tmp_path], sink=events.append)
+    assert [m.path.name for m in found] == ["a.m4a", "z.wav"]
+    assert len(events) == 1 and isinstance(events[0], Notice) and events[0].warning
+    assert "locked.m4a" in events[0].message and "Permission denied" in events[0].message
+
+
+def test_an_unreadable_subfolder_is_skipped_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a.m4a")
+    (tmp_path / "private").mkdir()
+    write(tmp_path / "private" / "b.m4a")
+    deny(monkeypatch, "private")
+    events: list[Event] = []
+    assert [m.path.name for m in collect([tmp_path], sink=events.append)] == ["a.m4a"]
+    assert len(events) == 1 and isinstance(events[0], Notice) and events[0].warning
+    assert "private" in events[0].message
+
+
+def test_an_unreadable_folder_named_on_the_command_line_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "private"
+    folder.mkdir()
+    write(folder / "b.m4a")
+    deny(monkeypatch, "private")
+    with pytest.raises(UsageError) as caught:
+        collect([folder])
+    assert caught.value.code == "file_unreadable" and "private" in caught.value.message
+
+
+def test_a_folder_whose_files_all_fail_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "b.mp4").write_bytes(NOT_MEDIA["html"])
     with pytest.raises(UsageError) as caught:
         collect([tmp_path])
-    assert caught.value.code == "not_media" and "b.mp4" in caught.value.message
+    assert caught.value.code == "no_media_files" and caught.value.exit_code == EXIT_USAGE
+
+
+def test_subfolders_are_searched_and_sorted_by_path(tmp_path: Path) -> None:
+    write(tmp_path / "b.m4a")
+    (tmp_path / "2026-03-14 Weekly sync").mkdir()
+    write(tmp_path / "2026-03-14 Weekly sync" / "audio1.m4a")
+    (tmp_path / "a" / "deep").mkdir(parents=True)
+    write(tmp_path / "a" / "deep" / "x.mp3", "mp3")
+    found = collect([tmp_path])
+    assert [m.path.relative_to(tmp_path).as_posix() for m in found] == [
+        "2026-03-14 Weekly sync/audio1.m4a", "a/deep/x.mp3", "b.m4a"]
+
+
+def test_hidden_files_and_folders_are_left_out(tmp_path: Path) -> None:
+    write(tmp_path / "a.m4a")
+    (tmp_path / ".Trash").mkdir()
+    write(tmp_path / ".Trash" / "old.m4a")
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub" / ".partial.m4a")
+    assert [m.path.name for m in collect([tmp_path])] == ["a.m4a"]
+
+
+def test_the_output_folder_inside_a_searched_folder_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a.m4a")
+    kept = tmp_path / "transcripts" / "Weekly sync 2026-03-14"
+    kept.mkdir(parents=True)
+    write(kept / "audio.m4a")  # as --keep-audio leaves it
+    monkeypatch.chdir(tmp_path)  # `transcribe-zoom file .` with the default --out
+    found = collect([Path(".")], exclude=[Path("transcripts")])
+    assert [m.path.name for m in found] == ["a.m4a"]
+    assert len(collect([Path(".")])) == 2  # without the exclusion it would be taken
 
 
 def test_the_hash_is_the_content_sha256_and_stable(tmp_path: Path) -> None:

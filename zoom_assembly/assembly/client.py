@@ -25,7 +25,14 @@ from assemblyai.prerecorded.v2 import api as aai_api
 
 from ..config import DEFAULT_SPEECH_MODELS, Settings
 from ..errors import AmbiguousSubmit as AmbiguousSubmit  # re-exported from its old home
-from ..errors import AuthError, NotFound, RateLimited, RequestRejected, ServiceError
+from ..errors import (
+    AuthError,
+    NotFound,
+    RateLimited,
+    RequestRejected,
+    ServiceError,
+    UsageError,
+)
 from ..events import EventSink, RetryScheduled, discard
 from ..models import Transcript, Utterance, Word
 from ..redact import redact, url_key
@@ -44,9 +51,58 @@ T = TypeVar("T")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+# keyterms_prompt limits, from AssemblyAI's spec (TranscriptParams.keyterms_prompt): "up to
+# 200 (for Universal-2) or 1000 (for Universal-3 Pro) ... (maximum 6 words per phrase)". No
+# character limit is documented. Models not listed here are held to the largest limit.
+KEYTERM_MAX_WORDS = 6
+KEYTERMS_MAX = 1000
+KEYTERMS_MAX_BY_MODEL = {"universal-2": 200}
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_keyterms(keyterms: tuple[str, ...], speech_models: tuple[str, ...]) -> None:
+    """Refuse (:class:`UsageError`, exit 2) a keyterm list AssemblyAI would reject.
+
+    The count must suit every model of ``speech_models``: it is a priority list, and the job
+    may fall back to any of them (Universal-2 for a language Universal-3 Pro lacks).
+    """
+    for phrase in keyterms:
+        words = len(phrase.split())
+        if words == 0:
+            raise UsageError("A keyterm is empty; remove it or give a word or phrase.",
+                             code="keyterms_limit")
+        if words > KEYTERM_MAX_WORDS:
+            raise UsageError(
+                f"The keyterm {_shorten(phrase)!r} has {words} words, more than the "
+                f"{KEYTERM_MAX_WORDS} AssemblyAI accepts in one keyterm; shorten it or split "
+                "it into several keyterms.",
+                code="keyterms_limit",
+            )
+    limit, model = min(
+        ((KEYTERMS_MAX_BY_MODEL.get(m.lower(), KEYTERMS_MAX), m) for m in speech_models),
+        default=(KEYTERMS_MAX, ""),
+    )
+    if len(keyterms) > limit:
+        fallback = limit < KEYTERMS_MAX and len(speech_models) > 1
+        raise UsageError(
+            f"{len(keyterms)} keyterms are more than "
+            f"{model if limit < KEYTERMS_MAX else 'AssemblyAI'} accepts "
+            f"({limit} at most); pass at most {limit}"
+            + (f" or leave {model} out of the speech models (--model)." if fallback else "."),
+            code="keyterms_limit",
+        )
+
+
 @dataclass(frozen=True)
 class TranscriptionOptions:
-    """What we ask AssemblyAI for; ``language="auto"`` turns on language detection."""
+    """What we ask AssemblyAI for; ``language="auto"`` turns on language detection.
+
+    Building it checks the keyterms against AssemblyAI's limits (:func:`check_keyterms`), so
+    a list the service would refuse fails before any network call.
+    """
 
     speech_models: tuple[str, ...] = DEFAULT_SPEECH_MODELS
     language: str = "auto"
@@ -54,6 +110,9 @@ class TranscriptionOptions:
     speakers_expected: int | None = None
     keyterms: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_keyterms(self.keyterms, self.speech_models)
 
     def request(self, audio_url: str) -> aai_types.TranscriptRequest:
         """The SDK request body: never the removed ``word_boost`` or singular ``speech_model``."""

@@ -142,12 +142,15 @@ def transcribe_files(
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[RecordingResult]:
-    """Transcribe local audio/video files (a folder means every media file in it).
+    """Transcribe local audio/video files (a folder means every media file under it, the
+    output folder and hidden entries left out; see :func:`~zoom_assembly.media.collect`).
 
     The ledger key is the content hash, so a rerun, a renamed copy or a second path to the
     same recording never pays twice.
     """
-    files = collect(paths)  # every bad path is reported before anything is uploaded
+    # Every bad path is reported before anything is uploaded; a file found in a folder that
+    # cannot be transcribed is skipped with a warning on the sink.
+    files = collect(paths, exclude=[options.out_dir], sink=sink)
     settings.require_assemblyai()
     ensure_out_dir(options.out_dir)
     assembly = AssemblyClient(settings, sink=sink)

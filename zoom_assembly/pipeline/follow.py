@@ -1,0 +1,165 @@
+"""Following jobs at AssemblyAI until each ends, with as few requests as possible.
+
+A job is first checked about when it should be done (:class:`~.options.PollPlan`), then with
+backing-off intervals. Checks falling due together share one transcript-list call, and that
+call settles every job of the run it reports finished, due or not. Each finished transcript
+is then fetched on its own worker. Exactly one caller handles the end of each job.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..assembly import AssemblyClient
+from ..models import Transcript
+from .options import PollPlan
+from .recording import Recording
+from .scheduler import Scheduler, Task
+
+
+@dataclass
+class Job:
+    """One recording file in flight at AssemblyAI."""
+
+    recording: Recording
+    transcript_id: str
+    misses: int = 0
+    resubmitted: frozenset[str] = frozenset()
+    claimed: bool = False  # seen finished (completed or error): one worker handles it
+    finished_at_service: bool = False  # seen completed: only fetching and writing remain
+    fetch_started: bool = False
+
+
+def is_live(item: object) -> bool:
+    """False for a heap entry of a job already handled (settled early by a list call)."""
+    if not isinstance(item, Job) or not item.claimed:
+        return True
+    return item.finished_at_service and not item.fetch_started
+
+
+class Follower:
+    """Checks, settles and fetches jobs; reports each job's end through the callbacks."""
+
+    def __init__(
+        self,
+        assembly: AssemblyClient,
+        scheduler: Scheduler[Any],
+        poll: PollPlan,
+        *,
+        completed: Callable[[Job, Transcript], None],
+        failed: Callable[[Job, str], None],
+        released: Callable[[Job], None],
+        still: Callable[[Job, str], None],
+    ) -> None:
+        self.assembly = assembly
+        self.scheduler = scheduler
+        self.poll = poll
+        self._completed = completed
+        self._failed = failed
+        self._released = released
+        self._still = still
+        self._in_flight: dict[str, Job] = {}  # transcript id -> job not yet seen finished
+        self._lock = threading.Lock()
+
+    def follow(self, delay: float, job: Job) -> None:
+        """Check ``job`` after ``delay``; until then any list call that sees it can settle it."""
+        with self._lock:
+            self._in_flight[job.transcript_id] = job
+        self.scheduler.schedule(delay, job)
+
+    def tasks(self, due: Sequence[Job]) -> list[Task]:
+        """Checks share one task (a list call covers many), each fetch gets its own. A job
+        settled early may still have an entry in the heap: skipped here, so nothing is
+        fetched or resubmitted twice. Called on the scheduler's thread only."""
+        checks: list[Job] = []
+        fetches: list[Job] = []
+        for job in due:
+            if job.finished_at_service and not job.fetch_started:
+                job.fetch_started = True
+                fetches.append(job)
+            elif not job.claimed and job not in checks:
+                checks.append(job)
+        tasks: list[Task] = [functools.partial(self._fetch, job) for job in fetches]
+        if checks:
+            tasks.append(functools.partial(self._check_all, checks))
+        return tasks
+
+    def _claim(self, job: Job) -> bool:
+        """True for the one caller that handles the end of ``job``."""
+        with self._lock:
+            if job.claimed:
+                return False
+            job.claimed = True
+            self._in_flight.pop(job.transcript_id, None)
+            return True
+
+    def _check_all(self, jobs: list[Job]) -> None:
+        if len(jobs) >= self.poll.batch_min:
+            self._check_batch(jobs)
+        else:
+            for job in jobs:
+                self._check(job)
+
+    def _check(self, job: Job) -> None:
+        transcript = self.assembly.get(job.transcript_id)
+        if transcript.status == "completed":
+            if self._claim(job):
+                self._released(job)
+                self._completed(job, transcript)
+        elif transcript.status == "error":
+            if self._claim(job):
+                self._failed(job, transcript.error or "unknown error")
+        else:
+            self._not_done(job, transcript.status)
+
+    def _check_batch(self, jobs: list[Job]) -> None:
+        """One transcript-list call reports many jobs; only finished ones are fetched.
+
+        The list shows other jobs too: every job of this run it reports finished is settled
+        now, not when its own check falls due.
+        """
+        wanted = {job.transcript_id: job for job in jobs}
+        statuses = self.assembly.statuses(set(wanted))
+        for transcript_id, job in wanted.items():
+            status = statuses.get(transcript_id)
+            if status is None:
+                self._check(job)
+            elif status.status in ("completed", "error"):
+                self._settle(job, status.status, status.error)
+            else:
+                self._not_done(job, status.status)
+        with self._lock:
+            others = [(self._in_flight[t], st) for t, st in statuses.items()
+                      if t not in wanted and t in self._in_flight]
+        for job, status in others:
+            if status.status in ("completed", "error"):
+                self._settle(job, status.status, status.error)
+
+    def _settle(self, job: Job, status: str, error: str | None) -> None:
+        if not self._claim(job):
+            return
+        if status == "completed":
+            job.finished_at_service = True
+            self._released(job)
+            self.scheduler.schedule(0.0, job)
+        else:
+            self._failed(job, error or "unknown error")
+
+    def _not_done(self, job: Job, status: str) -> None:
+        job.misses += 1
+        if job.misses == 1:
+            self._still(job, status)
+        delay = self.poll.next_check(job.recording.duration_seconds, job.misses)
+        self.scheduler.schedule(delay, job)
+
+    def _fetch(self, job: Job) -> None:
+        """Fetch a transcript known to be finished and hand it over."""
+        transcript = self.assembly.get(job.transcript_id)
+        if transcript.status == "completed":
+            self._completed(job, transcript)
+        else:
+            self._failed(job, transcript.error or "unknown error")

@@ -1,0 +1,120 @@
+"""From a Zoom meeting instance to the recording to transcribe.
+
+Which file (the audio-only M4A, else the smallest MP4; the file an earlier run already paid
+for, if any), waiting while Zoom is still processing it (``--wait``), and the audio source
+that hands it to AssemblyAI. Nothing here knows about jobs, the scheduler or outputs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..assembly import AssemblyClient
+from ..errors import NoAudio, StillProcessing
+from ..events import EventSink, Notice
+from ..ledger import Ledger
+from ..models import MeetingInfo
+from ..outputs import recording_folder_name
+from ..zoom import MeetingRecordings, RecordingFile, ZoomClient, choose_audio_file
+from .options import RunOptions
+from .recording import Recording
+from .results import RecordingResult
+from .sources import ZoomSettings, label_of, zoom_source
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A meeting instance whose audio Zoom was still processing: look again later."""
+
+    meeting: MeetingInfo
+    deadline: float
+
+
+Outcome = Recording | Recheck | RecordingResult
+
+
+class ZoomIntake:
+    """Turns meeting instances into recordings (or a recheck, or a final result)."""
+
+    def __init__(
+        self,
+        zoom: ZoomClient,
+        assembly: AssemblyClient,
+        ledger: Ledger,
+        options: RunOptions,
+        *,
+        clock: Callable[[], float],
+        sink: EventSink,
+    ) -> None:
+        self.zoom = zoom
+        self.assembly = assembly
+        self.ledger = ledger
+        self.options = options
+        self.clock = clock
+        self.sink = sink
+        self.settings = ZoomSettings(
+            via=options.via, handoff_ttl=options.handoff_ttl,
+            keep_audio_to=self._keep_path if options.keep_audio else None,
+        )
+        self._started_files: dict[str, str] | None = None  # meeting uuid -> file id (ledger)
+        self._lock = threading.Lock()
+
+    def take(self, item: MeetingRecordings, deadline: float | None = None) -> Outcome:
+        """The recording to transcribe for ``item``; a :class:`Recheck` while Zoom is still
+        processing it and ``--wait`` allows; else the final result (skipped, processing)."""
+        meeting = item.meeting
+        try:
+            file = choose_audio_file(item)
+        except StillProcessing as exc:
+            if deadline is None and self.options.wait_processing > 0:
+                deadline = self.clock() + self.options.wait_processing
+            if deadline is not None and self.clock() < deadline:
+                return Recheck(meeting, deadline)
+            return RecordingResult.failure(meeting, "", exc, status="processing")
+        except NoAudio as exc:
+            return RecordingResult.failure(meeting, "", exc, status="skipped")
+        earlier = self._earlier_file(meeting.uuid)
+        if earlier is not None and earlier != file.id:
+            # An earlier run started on another file of this instance (e.g. the MP4 while the
+            # M4A was processing): finish that one rather than paying for the meeting twice.
+            file = next((f for f in item.files if f.id == earlier), file)
+        if file.is_video:
+            self.sink(Notice(f"{label_of(meeting)}: no audio-only file, using the "
+                             f"{file.recording_type or 'video'} MP4 instead.", warning=True))
+        return Recording(
+            meeting=meeting, file_id=file.id, origin="zoom",
+            audio=zoom_source(self.zoom, self.assembly, item, file, self.settings),
+            file_type=file.file_type, file_size=file.file_size,
+            duration_seconds=file.duration_seconds, zoom=item,
+        )
+
+    def recheck(self, recheck: Recheck) -> Outcome:
+        """Ask Zoom again about a meeting it was still processing."""
+        recordings = self.zoom.meeting_recordings(
+            recheck.meeting.uuid, download_token_ttl=self.options.handoff_ttl
+        )
+        return self.take(recordings, recheck.deadline)
+
+    def delay(self, recheck: Recheck) -> float:
+        """How long until the next look: the recheck interval, never past the deadline."""
+        remaining = recheck.deadline - self.clock()
+        return max(0.0, min(self.options.processing_recheck, remaining))
+
+    def _keep_path(self, meeting: MeetingInfo, file: RecordingFile) -> Path:
+        folder = self.options.out_dir / recording_folder_name(meeting, file.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        extension = (file.file_extension or file.file_type or "bin").lower()
+        return folder / f"audio.{extension}"
+
+    def _earlier_file(self, meeting_uuid: str) -> str | None:
+        with self._lock:
+            if self._started_files is None:
+                self._started_files = {
+                    row.meeting_uuid: row.recording_file_id
+                    for row in self.ledger.rows(["submitting", "submitted", "completed"])
+                    if row.meeting_uuid
+                }
+            return self._started_files.get(meeting_uuid)
