@@ -30,6 +30,7 @@ EXIT_TERMINATED = 143  # SIGTERM
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .events import EventSink
     from .pipeline import RecordingResult, RunOptions
     from .render import Renderer
 
@@ -286,6 +287,18 @@ def _renderer(verbose: int, quiet: bool) -> Renderer:
     return Renderer(quiet=quiet, verbose=verbose > 0)
 
 
+@contextmanager
+def _plain_progress(renderer: Renderer) -> Iterator[EventSink]:
+    """Off a terminal (a log, CI), a long run also prints its counts line now and then."""
+    if renderer.err.isatty():
+        yield renderer
+        return
+    from .progress import Progress
+
+    with Progress(renderer, live=False) as progress:
+        yield progress
+
+
 _CREDENTIAL_PARAMS = frozenset(
     {"zoom_account_id", "zoom_client_id", "zoom_client_secret", "assemblyai_api_key"})
 
@@ -448,7 +461,9 @@ def transcribe(
         )
         from .pipeline import transcribe_meetings
 
-        results = transcribe_meetings([meeting], settings, options, latest=latest, sink=renderer)
+        with _plain_progress(renderer) as sink:
+            results = transcribe_meetings([meeting], settings, options, latest=latest,
+                                          sink=sink)
         code = report(results, json_out=json_out, quiet=quiet)
     raise typer.Exit(code)
 
@@ -492,7 +507,8 @@ def file_command(
             poll_speed=poll_speed, poll_interval=poll_interval, via="upload",
             resume_hint=again,
         )
-        results = transcribe_files(list(paths), settings, options, sink=renderer)
+        with _plain_progress(renderer) as sink:
+            results = transcribe_files(list(paths), settings, options, sink=sink)
         code = report(results, json_out=json_out, quiet=quiet)
     raise typer.Exit(code)
 

@@ -32,7 +32,7 @@ class Progress:
         *,
         live: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
-        every: float = PLAIN_PROGRESS_EVERY,
+        every: float | None = None,
         timer: bool = True,
     ) -> None:
         self.renderer = renderer
@@ -42,8 +42,8 @@ class Progress:
         self._live_wanted = use_live and not renderer.quiet
         self._live: Any = None
         self._clock = clock
-        self._every = every
-        self._next_plain = clock() + every
+        self._every = PLAIN_PROGRESS_EVERY if every is None else every
+        self._next_plain = clock() + self._every
         self._plain_lock = threading.Lock()
         self._timer_wanted = timer and not self._live_wanted and not renderer.quiet
         self._stop = threading.Event()

@@ -320,3 +320,22 @@ def test_fatal_error_with_json_also_writes_one_json_object_on_stdout() -> None:
 def test_fatal_error_without_json_leaves_stdout_empty() -> None:
     code, out, _ = invoke("not-a-meeting!", env=CREDS)
     assert code == 2 and out == ""
+
+
+def test_a_single_meeting_run_off_a_terminal_prints_plain_progress_lines(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import zoom_assembly.progress
+    from zoom_assembly.events import RecordingStage
+
+    def fake_transcribe(refs: list[str], settings: Any, options: Any, *, sink: Any,
+                        **_: Any) -> list[Any]:
+        sink(RecordingStage("f1", "Weekly sync", "submitted"))
+        return []
+
+    monkeypatch.setattr(zoom_assembly.pipeline, "transcribe_meetings", fake_transcribe)
+    monkeypatch.setattr(zoom_assembly.progress, "PLAIN_PROGRESS_EVERY", 0.0)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke("81234567890", env=CREDS)
+    assert code == 0, err
+    assert "progress: listed 0  submitted 1" in err
