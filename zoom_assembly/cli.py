@@ -218,7 +218,9 @@ def _silence_stdout() -> None:
     # final flush does not fail a second time.
     with suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
 
 
 @dataclass
@@ -252,7 +254,9 @@ def _errors_to_exit(
         yield run
     except TranscribeZoomError as exc:
         raise run.fatal(exc.code, exc.message, exc.exit_code) from None
-    except _StdoutGone:
+    except (_StdoutGone, BrokenPipeError):
+        # No subprocess or raw socket here: a broken pipe is stdout or stderr going away
+        # (`2>&1 | head -1` breaks stderr too, e.g. under the progress line).
         _silence_stdout()
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except KeyboardInterrupt as exc:

@@ -32,17 +32,20 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE, text=True)
 
 
-def run_into_closed_pipe(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    """Run the CLI with stdout a pipe whose reader is already gone (``| head -0``)."""
+def run_into_closed_pipe(
+    args: list[str], env: dict[str, str], cwd: Path, *, stderr_too: bool = False
+) -> tuple[int, str]:
+    """Run the CLI with stdout (and with ``stderr_too`` stderr: ``2>&1 | head``) a pipe whose
+    reader is already gone."""
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
         done = subprocess.run([sys.executable, "-m", "zoom_assembly", *args], stdout=write_end,
-                              stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
-                              cwd=cwd, timeout=120)
+                              stderr=write_end if stderr_too else subprocess.PIPE, text=True,
+                              env={**os.environ, **env}, cwd=cwd, timeout=120)
     finally:
         os.close(write_end)
-    return done.returncode, done.stderr
+    return done.returncode, done.stderr or ""
 
 
 def test_json_output_into_a_closed_pipe_ends_quietly(harness: Harness, tmp_path: Path) -> None:
@@ -52,6 +55,15 @@ def test_json_output_into_a_closed_pipe_ends_quietly(harness: Harness, tmp_path:
         harness.emu.env(), tmp_path)
     assert code == 141, err
     assert err == ""
+
+
+def test_output_and_progress_into_a_closed_pipe_end_quietly(
+    harness: Harness, tmp_path: Path
+) -> None:
+    meeting = str(harness.emu.scenario.find("recurring").id)
+    code, _ = run_into_closed_pipe([meeting, "--out", str(tmp_path / "out"), *FAST_POLLING],
+                                   harness.emu.env(), tmp_path, stderr_too=True)
+    assert code == 141
 
 
 def test_status_json_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
