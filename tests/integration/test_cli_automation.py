@@ -172,7 +172,7 @@ def test_sigterm_stops_like_ctrl_c_and_the_printed_command_resumes_from_anywhere
 ) -> None:
     scenario = Scenario.builtin()
     (elsewhere := tmp_path / "elsewhere").mkdir()
-    with start_emulator(scenario=scenario, concurrency=2, speed=40.0) as emu:
+    with start_emulator(scenario=scenario, concurrency=2, speed=150.0) as emu:
         meeting = str(emu.scenario.find("recurring").id)
         process = subprocess.Popen(
             [sys.executable, "-m", "zoom_assembly", meeting, "--out", "out", "--via", "url",
