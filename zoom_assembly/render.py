@@ -135,8 +135,9 @@ def print_summary(results: Sequence[RecordingResult], out: IO[str] | None = None
 
     console = Console(file=out or sys.stdout, highlight=False, soft_wrap=False)
     table = Table(title=None, show_lines=False)
-    for column in ("meeting", "id", "start (UTC)", "status", "lang", "audio"):
-        table.add_column(column, overflow="fold", no_wrap=column != "meeting")
+    table.add_column("meeting", overflow="fold", ratio=1)
+    for column in ("id", "start (UTC)", "status", "lang", "audio"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "status"))
     table.add_column("note", overflow="fold", ratio=1)
     for r in sorted(results, key=_start_order):
         when = r.meeting.start_time.strftime("%Y-%m-%d %H:%M") if r.meeting.start_time else "-"
