@@ -6,11 +6,14 @@ environment. A missing credential fails with one sentence that names every way t
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -98,16 +101,69 @@ def read_env_file(path: Path, *, explicit: bool) -> dict[str, str]:
             )
         return {}
     try:
-        with path.open(encoding="utf-8") as handle:
-            values = dotenv_values(stream=handle)
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
+        data = path.read_bytes()
+    except OSError as exc:
         raise ConfigError(
-            f"Cannot read the env file {path} ({reason}); check its permissions "
-            "or point --env-file at another file.",
+            f"Cannot read the env file {path} ({exc.strerror or 'unreadable'}); check its "
+            "permissions or point --env-file at another file.",
             code="env_file_unreadable",
         ) from None
+    if b"\0" in data:
+        raise ConfigError(
+            f"The env file {path} is a binary file, not KEY=value lines; point --env-file at "
+            "your tokens.env (see tokens.env.example).",
+            code="env_file_not_text",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"The env file {path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); save it as UTF-8 or point --env-file at another file.",
+            code="env_file_not_text",
+        ) from None
+    values = dotenv_values(stream=io.StringIO(text))
     return {key: value for key, value in values.items() if value is not None}
+
+
+def _endpoint(name: str, value: str) -> str:
+    """An endpoint setting checked once, here, instead of failing later as a connection bug."""
+    problem = ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if parts.scheme not in ("http", "https"):
+            problem = "it must start with https:// or http://"
+        elif not parts.hostname:
+            problem = "it has no host name"
+        elif any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+            problem = "it contains spaces or control characters"
+        elif parts.query or parts.fragment:
+            problem = "it must not carry a query or fragment"
+    if problem:
+        raise ConfigError(
+            f"{name}={value!r} is not a usable URL ({problem}); fix it or unset it to use the "
+            "default.",
+            code="bad_setting",
+        )
+    return value
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = math.nan
+    if not math.isfinite(rate) or rate <= 0:
+        raise ConfigError(
+            f"ZOOM_MAX_REQUESTS_PER_SECOND={value!r} is not a positive number; set it to e.g. "
+            "20 or unset it.",
+            code="bad_setting",
+        )
+    return rate
 
 
 def env_file_is_shared(path: Path) -> bool:
@@ -138,16 +194,11 @@ def load_settings(
         raw = merged.get(name, "").strip()
         values[attr] = Secret(raw) if attr in {"zoom_client_secret", "assemblyai_api_key"} else raw
     for name, (attr, default) in _ENDPOINTS.items():
-        values[attr] = merged.get(name, "").strip().rstrip("/") or default
+        raw = merged.get(name, "").strip().rstrip("/")
+        values[attr] = _endpoint(name, raw) if raw else default
     rate = merged.get("ZOOM_MAX_REQUESTS_PER_SECOND", "").strip()
     if rate:
-        try:
-            values["zoom_requests_per_second"] = float(rate)
-        except ValueError:
-            raise ConfigError(
-                f"ZOOM_MAX_REQUESTS_PER_SECOND={rate!r} is not a number; set it to e.g. 20.",
-                code="bad_setting",
-            ) from None
+        values["zoom_requests_per_second"] = _rate(rate)
     for key, value in (overrides or {}).items():
         if value is None:
             continue

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from zoom_assembly.errors import LedgerLost, OutputError, TranscribeZoomError
+from zoom_assembly.errors import LedgerLost, OutputError
 from zoom_assembly.models import MeetingInfo, iso_utc
 from zoom_assembly.redact import redact
 from zoom_assembly.redact import url_key as url_key  # the one URL key, re-exported
@@ -171,11 +171,19 @@ class Ledger:
     """
 
     def __init__(
-        self, path: Path, *, busy_timeout: float = 30.0, clock: Callable[[], str] = _now
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = 30.0,
+        clock: Callable[[], str] = _now,
+        readonly: bool = False,
     ) -> None:
         self.path = Path(path)
         self._clock = clock
         self._lock = threading.RLock()
+        if readonly:
+            self._conn = self._connect_readonly()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -229,6 +237,40 @@ class Ledger:
         """Open (creating if needed) the ledger of an output folder."""
         return cls(ledger_path(out_dir), busy_timeout=busy_timeout, clock=clock)
 
+    @classmethod
+    def open_readonly(cls, out_dir: Path) -> Ledger:
+        """The existing ledger of an output folder, for reading only (``status``): nothing is
+        created or changed, so it works on a read-only file or folder."""
+        return cls(ledger_path(out_dir), readonly=True)
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        # mode=ro still needs the -shm file of a WAL database; in a read-only folder, where
+        # nobody can be writing, fall back to immutable=1.
+        uri = self.path.resolve().as_uri()
+        for flags in ("mode=ro", "immutable=1"):
+            conn = sqlite3.connect(f"{uri}?{flags}", uri=True, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                conn.execute("SELECT count(*) FROM recordings").fetchone()
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if flags == "mode=ro" and "no such table" not in str(exc):
+                    continue
+                raise self._translated(sqlite3.DatabaseError(str(exc))) from exc
+            except sqlite3.Error as exc:
+                conn.close()
+                raise self._translated(exc) from exc
+            if version > SCHEMA_VERSION:
+                conn.close()
+                raise OutputError(
+                    f"The ledger at {self.path} was written by a newer transcribe-zoom "
+                    f"(schema {version}); upgrade transcribe-zoom.",
+                    code="ledger_too_new",
+                )
+            return conn
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _setup(self, conn: sqlite3.Connection, busy_timeout: float) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         self._enable_wal(conn, busy_timeout)
@@ -241,7 +283,7 @@ class Ledger:
         with self._transaction():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise TranscribeZoomError(
+                raise OutputError(
                     f"The ledger at {self.path} was written by a newer transcribe-zoom "
                     f"(schema {version}); upgrade transcribe-zoom.",
                     code="ledger_too_new",
@@ -288,7 +330,8 @@ class Ledger:
                 f"Cannot use the ledger at {self.path}: {exc}; make the folder writable "
                 "(not a network share) or choose another --out folder."
             )
-        return TranscribeZoomError(
+        # A damaged or foreign file where the ledger should be: the user's folder, not a bug.
+        return OutputError(
             f"The ledger at {self.path} is unusable ({exc}); move it aside and rerun.",
             code="ledger_unusable",
         )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from .config import Settings
 from .errors import EXIT_OK
 from .events import EventSink
-from .pipeline import Selection, backfill_plan
+from .pipeline import PlanItem, Selection, backfill_plan
+from .render import json_line, terminal_safe
 
 
 def print_plan(
@@ -29,24 +29,26 @@ def print_plan(
         for item in items:
             meeting = item.recordings.meeting
             state = ("done" if meeting.uuid in done else "skip" if item.reason else "transcribe")
-            sys.stdout.write(json.dumps({"meeting": meeting.to_json(), "action": state,
-                                         "audio_seconds": item.audio_seconds,
-                                         "reason": item.reason or None}) + "\n")
+            sys.stdout.write(json_line({"meeting": meeting.to_json(), "action": state,
+                                        "audio_seconds": item.audio_seconds,
+                                        "reason": item.reason or None}) + "\n")
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(highlight=False)
     table = Table()
-    for column in ("meeting", "start (UTC)", "audio", "action"):
+    for column in ("meeting", "id", "start (UTC)", "audio", "action"):
         table.add_column(column, overflow="fold")
-    for item in items:
+    for item in sorted(items, key=_start_order):
         meeting = item.recordings.meeting
         when = meeting.start_time.strftime("%Y-%m-%d %H:%M") if meeting.start_time else "-"
         minutes = f"{(item.audio_seconds or 0) / 60:.0f} min" if item.audio_seconds else "-"
         action = ("already done" if meeting.uuid in done
                   else f"skip: {item.reason}" if item.reason else "transcribe")
-        table.add_row(meeting.topic or meeting.uuid, when, minutes, action)
+        cells = (meeting.topic or meeting.uuid, meeting.id or "-", when, minutes, action)
+        table.add_row(*(Text(terminal_safe(cell)) for cell in cells))
     console.print(table)
     console.print(
         f"{len(todo)} of {len(items)} recordings to transcribe, {hours:.1f} audio hours, "
@@ -54,3 +56,8 @@ def print_plan(
         f"({selection.start} to {selection.end}). Nothing was submitted."
     )
     return EXIT_OK
+
+
+def _start_order(item: PlanItem) -> tuple[int, float]:
+    start = item.recordings.meeting.start_time
+    return (0, start.timestamp()) if start else (1, 0.0)

@@ -7,9 +7,10 @@ Progress and notices go to stderr; stdout carries only results: the summary tabl
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from .events import Event, Notice, RecordingDone, RecordingStage, RetryScheduled
 from .redact import redact
@@ -29,6 +30,37 @@ _STAGE_WORDS = {
     "resubmitting": "resubmitting",
     "waiting": "waiting for Zoom",
 }
+
+
+# C0 and C1 controls, DEL, and the bidirectional overrides/isolates ("Trojan source"): a meeting
+# topic is chosen by any meeting host, and raw ESC/BEL/CSI sequences would drive the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_WHITESPACE = re.compile("[\t\n\r\x0b\x0c\u2028\u2029]+")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: object) -> str:
+    """``text`` with line breaks and tabs folded to one space and every other control
+    character shown as an escape (``\\x1b``), so no input can move the cursor, ring the bell,
+    retitle the window or reorder what is shown. Everything printed to a terminal goes
+    through here (secrets are redacted too)."""
+    value = _WHITESPACE.sub(" ", str(text))
+    return redact(_CONTROL.sub(_escape, value))
+
+
+# json.dumps(ensure_ascii=False) escapes C0 controls but leaves DEL, C1 controls and the
+# Unicode separators/bidi controls raw; they are escaped here (still the same JSON value).
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_line(doc: Any) -> str:
+    """One JSON document on one line, safe to show on a terminal, secrets redacted."""
+    text = json.dumps(doc, ensure_ascii=False)
+    return redact(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 class Renderer:
@@ -73,17 +105,17 @@ class Renderer:
     def _write(self, line: str, *, always: bool = False) -> None:
         if self.quiet and not always:
             return
-        print(redact(line), file=self.err, flush=True)
+        print(terminal_safe(line), file=self.err, flush=True)
 
     def error(self, message: str) -> None:
-        print(f"error: {redact(message)}", file=self.err, flush=True)
+        print(f"error: {terminal_safe(message)}", file=self.err, flush=True)
 
 
 def print_json_lines(results: Sequence[RecordingResult], out: IO[str] | None = None) -> None:
     """The ``--json`` contract: one object per recording on stdout."""
     stream = out or sys.stdout
     for result in results:
-        stream.write(redact(json.dumps(result.to_json(), ensure_ascii=False)) + "\n")
+        stream.write(json_line(result.to_json()) + "\n")
     stream.flush()
 
 
@@ -95,29 +127,40 @@ def _hours(seconds: float | None) -> str:
 
 
 def print_summary(results: Sequence[RecordingResult], out: IO[str] | None = None) -> None:
-    """A table of what happened to each recording, then where the files are."""
+    """A table of what happened to each recording, oldest meeting first, then where the files
+    are. Every cell is plain text (no rich markup) with control characters escaped."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(file=out or sys.stdout, highlight=False, soft_wrap=False)
     table = Table(title=None, show_lines=False)
-    for column in ("meeting", "start (UTC)", "status", "lang", "audio"):
-        table.add_column(column, overflow="fold", no_wrap=column != "meeting")
+    table.add_column("meeting", overflow="fold", ratio=1)
+    for column in ("id", "start (UTC)", "status", "lang", "audio"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "status"))
     table.add_column("note", overflow="fold", ratio=1)
-    for r in results:
+    for r in sorted(results, key=_start_order):
         when = r.meeting.start_time.strftime("%Y-%m-%d %H:%M") if r.meeting.start_time else "-"
         note = "finished by an earlier run" if r.cached and r.ok else (r.error_message or "")
-        table.add_row(
+        cells = (
             r.meeting.topic or r.meeting.uuid,
+            r.meeting.id if r.meeting.id is not None else "-",
             when,
             r.status,
             r.language_code or "-",
             _hours(r.audio_duration),
-            redact(note),
+            note,
         )
+        table.add_row(*(Text(terminal_safe(cell)) for cell in cells))
     console.print(table)
     done = [r for r in results if r.files]
     if done:
         root = next(iter(done[0].files.values())).parent.parent
-        console.print(f"{len(done)} of {len(results)} transcribed; one folder per recording "
-                      f"under {root}")
+        console.print(Text(terminal_safe(
+            f"{len(done)} of {len(results)} transcribed; one folder per recording under {root}")))
+
+
+def _start_order(result: RecordingResult) -> tuple[int, float, str]:
+    """Oldest first; recordings without a start time last, by topic."""
+    start = result.meeting.start_time
+    return (0 if start else 1, start.timestamp() if start else 0.0, result.meeting.topic)

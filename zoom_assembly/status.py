@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from .errors import UsageError
 from .ledger import Ledger, ledger_path
+from .render import json_line, terminal_safe
 
 
 def print_status(out: Path, *, json_out: bool) -> None:
@@ -17,7 +17,7 @@ def print_status(out: Path, *, json_out: bool) -> None:
             f"No ledger in {out}: nothing was transcribed there yet (or pass the right --out).",
             code="no_ledger",
         )
-    with Ledger.open(out) as ledger:
+    with Ledger.open_readonly(out) as ledger:
         summary = ledger.summary()
     counts, failed, hours = summary.counts, summary.failures, summary.completed_audio_hours
     if json_out:
@@ -30,15 +30,13 @@ def print_status(out: Path, *, json_out: bool) -> None:
                 for r in failed
             ],
         }
-        sys.stdout.write(json.dumps(doc) + "\n")
+        sys.stdout.write(json_line(doc) + "\n")
         return
-    from rich.console import Console
-
-    console = Console(highlight=False)
     total = summary.total
     parts = ", ".join(f"{state} {n}" for state, n in counts.items() if n)
-    console.print(f"{total} recordings in {ledger_path(out)}: {parts or 'none'}")
-    console.print(f"Transcribed audio: {hours:.2f} h")
-    for row in failed:
-        console.print(f"  failed: {row.topic or row.meeting_uuid} ({row.start_time}) "
-                      f"[{row.error_code}] {row.error_message}")
+    lines = [f"{total} recordings in {ledger_path(out)}: {parts or 'none'}",
+             f"Transcribed audio: {hours:.2f} h"]
+    lines += [f"  failed: {row.topic or row.meeting_uuid} ({row.start_time}) "
+              f"[{row.error_code}] {row.error_message}" for row in failed]
+    for line in lines:
+        sys.stdout.write(terminal_safe(line) + "\n")

@@ -58,6 +58,25 @@ def default_range(today: date | None = None) -> tuple[date, date]:
     return today - timedelta(days=30), today
 
 
+def clamp_to_today(start: date, end: date, today: date | None = None) -> tuple[date, str]:
+    """The range's last day, no later than today (UTC), and a sentence when it was moved.
+
+    Zoom has no recording from the future; walking its empty months one request per month
+    and user would only spend the API quota. A range that starts after it ends is refused.
+    """
+    today = today or datetime.now(UTC).date()
+    notice = ""
+    if end > today:
+        notice = f"--to {end} is in the future; backfilling up to today, {today} (UTC)."
+        end = today
+    if start > end:
+        raise UsageError(
+            f"--from {start} is after --to {end}; give a first day on or before the last.",
+            code="bad_date",
+        )
+    return end, notice
+
+
 def compile_topic(pattern: str | None) -> re.Pattern[str] | None:
     if not pattern:
         return None

@@ -25,6 +25,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NUMERIC_ID = re.compile(r"^\d{9,12}$")
 _UUID = re.compile(r"^[A-Za-z0-9+/=_-]{16,64}$")
 _JOIN_LINK = re.compile(r"/(?:j|wc/join|s|w)/(\d{9,12})")
+_LINK_SCHEMES = ("http://", "https://", "zoommtg://", "zoomus://")
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,17 @@ class MeetingRef:
 
 
 def parse_meeting_ref(text: str) -> MeetingRef:
-    """Read what a user typed: ``812 3456 7890``, a UUID as Zoom prints it, or a join link."""
+    """Read what a user typed: ``812 3456 7890``, a UUID as Zoom prints it, or a link (a join
+    link, a ``zoommtg://`` app link or a recording-detail page)."""
     value = text.strip()
-    if value.lower().startswith(("http://", "https://")):
+    if value.lower().startswith(_LINK_SCHEMES):
         return _parse_link(value)
+    if value.startswith("-") and _NUMERIC_ID.match(re.sub(r"[\s-]", "", value)):
+        raise UsageError(
+            f"'{text}' starts with a minus sign, which no Zoom meeting ID has; pass the ID "
+            "without it (e.g. 81234567890).",
+            code="bad_meeting_id",
+        )
     digits = re.sub(r"[\s-]", "", value)
     if _NUMERIC_ID.match(digits):
         return MeetingRef(meeting_id=int(digits))
@@ -57,8 +65,25 @@ def parse_meeting_ref(text: str) -> MeetingRef:
     )
 
 
+def _query(url: str) -> dict[str, str]:
+    """Query parameters, each percent-decoded once; ``+`` stays ``+`` (UUIDs carry it)."""
+    params: dict[str, str] = {}
+    for pair in urlsplit(url).query.split("&"):
+        name, _, value = pair.partition("=")
+        params.setdefault(name.lower(), unquote(value))
+    return params
+
+
 def _parse_link(url: str) -> MeetingRef:
-    path = urlsplit(url).path
+    parts = urlsplit(url)
+    path = parts.path
+    params = _query(url)
+    confno = re.sub(r"[\s-]", "", params.get("confno", ""))
+    if _NUMERIC_ID.match(confno):  # zoommtg://zoom.us/join?confno=..., zoom.us/join?confno=...
+        return MeetingRef(meeting_id=int(confno))
+    meeting = params.get("meeting_id", "").strip()
+    if meeting:  # zoom.us/recording/detail?meeting_id=<URL-encoded UUID>
+        return parse_meeting_ref(meeting)
     if "/rec/share/" in path or "/rec/play/" in path:
         raise UsageError(
             "Recording share links cannot be resolved to a meeting through Zoom's API; pass the "
