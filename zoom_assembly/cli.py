@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import __version__
-from .errors import EXIT_FAILED, EXIT_OK, TranscribeZoomError, UsageError
+from .errors import EXIT_FAILED, EXIT_OK, Terminated, TranscribeZoomError, UsageError
 
 # Exit codes beyond the 0-3 contract, as a shell reports a process killed by the signal.
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
@@ -194,10 +194,6 @@ def _load_settings(
         renderer(Notice(f"{path} can be read by other users of this machine; run "
                         f"`chmod 600 {path}` to keep the credentials private.", warning=True))
     return settings
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, handled like Ctrl-C: calls in progress finish, nothing new starts."""
 
 
 class _StdoutGone(Exception):

@@ -32,6 +32,8 @@ Messages never carry secrets: anything built from a URL goes through :func:`reda
                                    answer was lost; the engine reconciles with AssemblyAI's
                                    transcript list. It must never be handled as a failure
                                    (marking the row failed would let a rerun pay twice).
+    Terminated(KeyboardInterrupt)  SIGTERM, handled like Ctrl-C: calls in progress finish,
+                                   nothing new starts.
 
 Modules keep private retry markers (``_Retryable``, ``_RetryableResponse``, ``_TokenRejected``)
 that never leave them. The old import paths (``zoom.download.DownloadError``,
@@ -243,3 +245,7 @@ class AmbiguousSubmit(Exception):
     Deliberately not a :class:`TranscribeZoomError`: it is never a result, only a signal to
     look the job up before submitting again.
     """
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: calls in progress finish, nothing new starts."""

@@ -11,7 +11,7 @@ import zoom_assembly
 from zoom_assembly import errors
 
 # Internal signals: deliberately not TranscribeZoomError (see errors.py).
-INTERNAL_SIGNALS = {"AmbiguousSubmit"}
+INTERNAL_SIGNALS = {"AmbiguousSubmit", "Terminated"}
 
 
 def public_exception_classes() -> dict[str, type[BaseException]]:
