@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from .config import Settings
 from .errors import EXIT_CREDENTIALS, EXIT_OK, TranscribeZoomError
 
@@ -18,41 +20,59 @@ OPTIONAL_SCOPES = {
 }
 
 
-def run_checks(settings: Settings) -> tuple[list[str], int]:
-    """Lines to print and the exit code (0 all good, 3 a credential or scope problem)."""
+@dataclass(frozen=True)
+class ScopeCheck:
+    scope: str
+    purpose: str
+    granted: bool
+    optional: bool
+
+
+@dataclass
+class CheckReport:
+    """What ``transcribe-zoom check`` found: data only, the CLI words it."""
+
+    zoom_url: str
+    assemblyai_url: str
+    zoom_error: str | None = None
+    assemblyai_error: str | None = None
+    scopes: list[ScopeCheck] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[ScopeCheck]:
+        return [s for s in self.scopes if not s.granted and not s.optional]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything is in place, 3 for a credential or scope problem."""
+        bad = self.zoom_error or self.assemblyai_error or self.missing
+        return EXIT_CREDENTIALS if bad else EXIT_OK
+
+
+def run_checks(settings: Settings) -> CheckReport:
+    """Get a Zoom token and compare its scopes with what the tool needs; verify the key."""
     from .assembly import AssemblyClient
     from .zoom import build_zoom_client
 
-    lines: list[str] = []
-    code = EXIT_OK
+    report = CheckReport(settings.zoom_oauth_url, settings.assemblyai_base_url)
     try:
-        zoom = build_zoom_client(settings)
-        granted = zoom.api.tokens.scopes()
-        lines.append(f"Zoom: credentials accepted ({settings.zoom_oauth_url}).")
-        for scope, purpose in {**NEEDED_SCOPES, **OPTIONAL_SCOPES}.items():
-            has = scope in granted or _covered_by_classic(scope, granted)
-            optional = scope in OPTIONAL_SCOPES
-            mark = "ok     " if has else ("missing" if not optional else "absent ")
-            lines.append(f"  {mark} {scope}  ({purpose}{', optional' if optional else ''})")
-            if not has and not optional:
-                code = EXIT_CREDENTIALS
-        if code != EXIT_OK:
-            lines.append("Add the missing scopes in the Zoom Marketplace (your app > Scopes), "
-                         "then run `transcribe-zoom check` again.")
+        granted = build_zoom_client(settings).granted_scopes()
+        report.scopes = [
+            ScopeCheck(scope, purpose, scope in granted or _covered_by_classic(scope, granted),
+                       scope in OPTIONAL_SCOPES)
+            for scope, purpose in {**NEEDED_SCOPES, **OPTIONAL_SCOPES}.items()
+        ]
     except TranscribeZoomError as exc:
-        lines.append(f"Zoom: {exc.message}")
-        code = EXIT_CREDENTIALS
+        report.zoom_error = exc.message
     try:
         assembly = AssemblyClient(settings)
         try:
             assembly.verify_key()
         finally:
             assembly.close()
-        lines.append(f"AssemblyAI: API key accepted ({settings.assemblyai_base_url}).")
     except TranscribeZoomError as exc:
-        lines.append(f"AssemblyAI: {exc.message}")
-        code = EXIT_CREDENTIALS
-    return lines, code
+        report.assemblyai_error = exc.message
+    return report
 
 
 def _covered_by_classic(scope: str, granted: frozenset[str]) -> bool:

@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 import zoom_assembly.pipeline
-from zoom_assembly.cli import _configure_logging, app, route_default_command
+from zoom_assembly.cli import app, route_default_command
+from zoom_assembly.cli.app import _configure_logging
 
 runner = CliRunner()
 CREDS = {"ZOOM_ACCOUNT_ID": "acc", "ZOOM_CLIENT_ID": "cid", "ZOOM_CLIENT_SECRET": "secret-1234",
@@ -325,7 +326,7 @@ def test_fatal_error_without_json_leaves_stdout_empty() -> None:
 def test_a_single_meeting_run_off_a_terminal_prints_plain_progress_lines(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import zoom_assembly.progress
+    import zoom_assembly.cli.progress
     from zoom_assembly.events import RecordingStage
 
     def fake_transcribe(refs: list[str], settings: Any, options: Any, *, sink: Any,
@@ -334,7 +335,7 @@ def test_a_single_meeting_run_off_a_terminal_prints_plain_progress_lines(
         return []
 
     monkeypatch.setattr(zoom_assembly.pipeline, "transcribe_meetings", fake_transcribe)
-    monkeypatch.setattr(zoom_assembly.progress, "PLAIN_PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(zoom_assembly.cli.progress, "PLAIN_PROGRESS_EVERY", 0.0)
     monkeypatch.chdir(tmp_path)
     code, _, err = invoke("81234567890", env=CREDS)
     assert code == 0, err

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
+from zoom_assembly.cli.progress import Progress
+from zoom_assembly.cli.render import Renderer
 from zoom_assembly.events import RecordingDone, RecordingStage
-from zoom_assembly.progress import Progress
-from zoom_assembly.render import Renderer
 
 
 class FakeClock:

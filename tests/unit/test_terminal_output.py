@@ -6,11 +6,11 @@ import io
 import json
 from datetime import UTC, datetime
 
+from zoom_assembly.cli.progress import Progress
+from zoom_assembly.cli.render import Renderer, print_json_lines, print_summary
 from zoom_assembly.events import Notice, RecordingDone
 from zoom_assembly.models import MeetingInfo
 from zoom_assembly.pipeline import RecordingResult
-from zoom_assembly.progress import Progress
-from zoom_assembly.render import Renderer, print_json_lines, print_summary
 
 HOSTILE = "Weekly\n\x1b]0;owned\x07 sync\x1b[2J\x9b31m\u202eevil\rend"
 RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\r", "\n")

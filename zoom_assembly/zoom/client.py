@@ -163,6 +163,10 @@ class ZoomClient:
         )
         return parse_meeting(payload)
 
+    def granted_scopes(self) -> frozenset[str]:
+        """The scopes Zoom granted the app, as reported with its access token."""
+        return self.api.tokens.scopes()
+
     def open_download(self, file: RecordingFile, *, what: str) -> DownloadStream:
         """Start streaming a recording file with the app's Bearer token (a fresh one for each
         call, so a retry after a refresh works); the token never leaves Zoom's hosts."""

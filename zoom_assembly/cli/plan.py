@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .config import Settings
-from .errors import EXIT_OK
-from .events import EventSink
-from .pipeline import PlanItem, Selection, backfill_plan
+from ..config import Settings
+from ..errors import EXIT_OK
+from ..events import EventSink
+from ..pipeline import PlanItem, Selection, backfill_plan
 from .render import json_line, terminal_safe
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .errors import UsageError
-from .ledger import Ledger, ledger_path
+from ..errors import UsageError
+from ..ledger import Ledger, ledger_path
 from .render import json_line, terminal_safe
 
 

@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from .events import Event, Notice, RecordingDone, RecordingStage, RetryScheduled
-from .redact import redact
+from ..events import Event, Notice, RecordingDone, RecordingStage, RetryScheduled
+from ..redact import redact
 
 if TYPE_CHECKING:
-    from .pipeline import RecordingResult
+    from ..pipeline import RecordingResult
 
 _STAGE_WORDS = {
     "submitted": "submitted to AssemblyAI",

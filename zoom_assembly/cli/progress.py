@@ -9,7 +9,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from .events import Event, Notice, RecordingDone, RecordingStage
+from ..events import Event, Notice, RecordingDone, RecordingStage
 from .render import Renderer, terminal_safe
 
 # Off a terminal, a plain counts line every this many seconds (the first after as long), so a

@@ -1,0 +1,469 @@
+"""The ``transcribe-zoom`` command: parse, build the objects, call one library function, render.
+
+Imports of the heavy parts (SDK, HTTP stacks, the emulator) happen inside the commands so that
+``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .. import __version__
+from ..errors import EXIT_FAILED, EXIT_OK, Terminated, UsageError
+from . import options
+from .exits import (
+    EXIT_BROKEN_PIPE,
+    _StdoutGone,
+    errors_to_exit,
+    silence_stdout,
+    stdout_writes,
+)
+from .options import CREDENTIALS, OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, Flags, shared
+from .resume import resume_command
+
+if TYPE_CHECKING:
+    from ..events import EventSink
+    from ..pipeline import RecordingResult
+    from .render import Renderer
+
+app = typer.Typer(
+    name="transcribe-zoom",
+    help=(
+        "Transcribe Zoom cloud recordings with AssemblyAI.\n\n"
+        "transcribe-zoom MEETING  transcribes one meeting (a numeric ID: every recorded "
+        "instance; a UUID: that instance). Run `transcribe-zoom transcribe --help` for its "
+        "options, or `transcribe-zoom demo` to see it work on the built-in emulator."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+COMMANDS = ("transcribe", "file", "backfill", "status", "check", "demo", "emulate")
+
+
+
+VerboseOpt = options.VerboseOpt
+OutOpt = options.OutOpt
+JsonOpt = options.JsonOpt
+
+
+def _ours_or_warning(record: logging.LogRecord) -> bool:
+    """At -v: our own debug lines, but only warnings from urllib3, httpx, asyncio, uvicorn..."""
+    return record.name.split(".", 1)[0] == "zoom_assembly" or record.levelno >= logging.WARNING
+
+
+def _configure_logging(verbosity: int) -> None:
+    from ..redact import RedactingFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    if verbosity < 2:
+        handler.addFilter(_ours_or_warning)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbosity else logging.WARNING)
+
+
+def _renderer(verbose: int, quiet: bool) -> Renderer:
+    from .render import Renderer
+
+    _configure_logging(verbose)
+    return Renderer(quiet=quiet, verbose=verbose > 0)
+
+
+@contextmanager
+def _plain_progress(renderer: Renderer) -> Iterator[EventSink]:
+    """Off a terminal (a log, CI), a long run also prints its counts line now and then."""
+    if renderer.err.isatty():
+        yield renderer
+        return
+    from .progress import Progress
+
+    with Progress(renderer, live=False) as progress:
+        yield progress
+
+
+
+
+# Statuses that do not fail a run, the same for one meeting and a backfill: "skipped" is a
+# meeting with nothing to transcribe (only Zoom's own transcript, no audio file).
+ACCEPTABLE = frozenset({"completed", "skipped"})
+
+
+def report(results: Sequence[RecordingResult], *, json_out: bool, quiet: bool) -> int:
+    """Print results (table or JSON lines) and return the exit code they add up to."""
+    from .render import print_json_lines, print_summary
+
+    with stdout_writes():
+        if json_out:
+            print_json_lines(results)
+        elif not quiet or any(not r.ok for r in results):
+            print_summary(results)
+    return EXIT_OK if all(r.status in ACCEPTABLE for r in results) else EXIT_FAILED
+
+
+@app.command("transcribe")
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, CREDENTIALS)
+def transcribe(
+    ctx: typer.Context,
+    meeting: Annotated[str, typer.Argument(help="Meeting ID, instance UUID or meeting link.")],
+    latest: Annotated[
+        bool, typer.Option("--latest", help="Only the newest instance of a meeting ID.")
+    ] = False,
+    *,
+    flags: Flags,
+) -> None:
+    """Transcribe one meeting: every recorded instance of a meeting ID, or one instance UUID."""
+    renderer = _renderer(flags.verbose, flags.quiet)
+    again = f"run `{resume_command(ctx)}` again"
+    with errors_to_exit(renderer, json_out=flags.json_out, resume=again):
+        settings = flags.settings(renderer)
+        run_options = flags.run_options(again)
+        from ..pipeline import transcribe_meetings
+
+        with _plain_progress(renderer) as sink:
+            results = transcribe_meetings([meeting], settings, run_options, latest=latest,
+                                          sink=sink)
+        code = report(results, json_out=flags.json_out, quiet=flags.quiet)
+    raise typer.Exit(code)
+
+
+@app.command("file")
+@shared(OUTPUT, TRANSCRIPTION, CREDENTIALS)
+def file_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(
+        help="Audio/video files, or folders searched with their subfolders (hidden entries "
+             "and the --out folder left out; unreadable files skipped with a warning).")],
+    *,
+    flags: Flags,
+) -> None:
+    """Transcribe local recordings (Zoom local recordings, m4a, mp4, wav, mp3, ...)."""
+    renderer = _renderer(flags.verbose, flags.quiet)
+    again = f"run `{resume_command(ctx)}` again"
+    with errors_to_exit(renderer, json_out=flags.json_out, resume=again):
+        from ..pipeline import transcribe_files
+
+        settings = flags.settings(renderer)
+        run_options = flags.run_options(again, ttl=3600, wait=0.0, via="upload")
+        with _plain_progress(renderer) as sink:
+            results = transcribe_files(list(paths), settings, run_options, sink=sink)
+        code = report(results, json_out=flags.json_out, quiet=flags.quiet)
+    raise typer.Exit(code)
+
+
+@app.command("backfill")
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, CREDENTIALS)
+def backfill_command(
+    ctx: typer.Context,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: 30 days ago).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today, UTC).")
+    ] = None,
+    user: Annotated[
+        list[str] | None, typer.Option("--user", help="A user's email or ID (repeatable).")
+    ] = None,
+    all_users: Annotated[
+        bool, typer.Option("--all-users", help="Every active and deactivated user.")
+    ] = False,
+    account: Annotated[
+        bool, typer.Option("--account", help="The account-wide listing (needs its scope).")
+    ] = False,
+    topic: Annotated[
+        str | None, typer.Option("--topic", help="Only topics matching this regex.")
+    ] = None,
+    min_duration: Annotated[
+        int, typer.Option("--min-duration", min=0, help="Skip meetings shorter (minutes).")
+    ] = 0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=1000,
+                          help="AssemblyAI jobs in flight at once (free tier: 5).")
+    ] = 50,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Also retry recordings that failed before.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be transcribed, with cost.")
+    ] = False,
+    price_per_hour: Annotated[
+        float, typer.Option("--price-per-hour", min=0, help="USD per audio hour, for --dry-run.")
+    ] = 0.15,
+    *,
+    flags: Flags,
+) -> None:
+    """Transcribe every recording of some users, all users or the account over a date range."""
+    renderer = _renderer(flags.verbose, flags.quiet)
+    with errors_to_exit(renderer, json_out=flags.json_out) as run:
+        from ..events import Notice
+        from ..pipeline import Selection, compile_topic, default_range, parse_day
+        from ..pipeline.backfill import clamp_to_today
+
+        start, end = default_range()
+        if date_from is not None:
+            start = parse_day(date_from, "--from")
+        if date_to is not None:
+            end = parse_day(date_to, "--to")
+        end, notice = clamp_to_today(start, end)
+        if notice:
+            renderer(Notice(notice))
+        cmd = resume_command(ctx, {"date_from": start.isoformat(), "date_to": end.isoformat()})
+        again = f"run the same backfill command again (`{cmd}`)"
+        run.resume = again
+        selection = Selection(
+            start=start, end=end, users=tuple(user or ()), all_users=all_users, account=account,
+            topic=compile_topic(topic), min_duration_minutes=min_duration,
+        )
+        settings = flags.settings(renderer)
+        if dry_run:
+            from .plan import print_plan
+
+            with stdout_writes():
+                code = print_plan(selection, settings, flags.out, price_per_hour,
+                                  json_out=flags.json_out, sink=renderer)
+            raise typer.Exit(code)
+        run_options = flags.run_options(again, concurrency=concurrency,
+                                        retry_failed=retry_failed)
+        from ..pipeline import backfill
+        from .progress import Progress
+
+        with Progress(renderer) as progress:
+            results = backfill(selection, settings, run_options, sink=progress)
+        code = report(results, json_out=flags.json_out, quiet=flags.quiet)
+    raise typer.Exit(code)
+
+
+@app.command("check")
+@shared(CREDENTIALS)
+def check(verbose: VerboseOpt = 0, *, flags: Flags) -> None:
+    """Check the Zoom app credentials and scopes, and the AssemblyAI key."""
+    renderer = _renderer(verbose, False)
+    with errors_to_exit(renderer):
+        from ..checks import run_checks
+        from .checks import check_lines
+        from .render import terminal_safe
+
+        found = run_checks(flags.settings(renderer))
+        with stdout_writes():
+            for line in check_lines(found):
+                typer.echo(terminal_safe(line))
+    raise typer.Exit(found.exit_code)
+
+
+@app.command("status")
+def status(
+    out: OutOpt = Path("transcripts"),
+    json_out: JsonOpt = False,
+) -> None:
+    """Summarise the ledger in --out (no API calls): counts, failures, audio hours."""
+    renderer = _renderer(0, False)
+    with errors_to_exit(renderer, json_out=json_out), stdout_writes():
+        from .status import print_status
+
+        print_status(out, json_out=json_out)
+
+
+@app.command("demo")
+@shared(OUTPUT, out=Path("transcripts-demo"))
+def demo(ctx: typer.Context, *, flags: Flags) -> None:
+    """Run the whole job on the built-in emulator: no credentials, no network."""
+    renderer = _renderer(flags.verbose, flags.quiet)
+    with errors_to_exit(renderer, json_out=flags.json_out,
+                         resume=f"run `{resume_command(ctx)}` again"):
+        from ..demo import run_demo
+
+        results = run_demo(flags.out, renderer=renderer)
+        code = report(results, json_out=flags.json_out, quiet=flags.quiet)
+    raise typer.Exit(code)
+
+
+@app.command("emulate")
+def emulate(
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")
+    ] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="Scenario JSON (default: built-in).")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="AssemblyAI jobs processed at once.")
+    ] = 5,
+    speed: Annotated[
+        float, typer.Option("--speed", min=0.01, help="Real-time factor of transcription.")
+    ] = 60.0,
+) -> None:
+    """Run the local Zoom + AssemblyAI emulator in the foreground and print its settings."""
+    renderer = _renderer(0, False)
+    with errors_to_exit(renderer):
+        from ..emulator import serve_forever
+
+        def ready(emu: Any) -> None:
+            with stdout_writes():
+                for line in emulator_banner(emu):
+                    typer.echo(line)
+
+        if scenario is not None and not scenario.is_file():
+            raise UsageError(f"The scenario file {scenario} does not exist.", code="bad_scenario")
+        try:
+            with suppress(KeyboardInterrupt):
+                serve_forever(host, port, scenario_path=scenario, concurrency=concurrency,
+                              speed=speed, on_ready=ready)
+        except (_StdoutGone, BrokenPipeError):
+            raise _StdoutGone() from None
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot listen on {host}:{port} ({exc.strerror or exc}); choose another "
+                "--port (0 picks a free one) or stop what is using it.",
+                code="port_unavailable",
+            ) from None
+
+
+# Meetings of the built-in scenario worth trying first: (tag, by id or UUID, what it shows).
+EMULATOR_PICKS = (
+    ("recurring", "id", "every instance of a recurring meeting"),
+    ("spanish", "uuid", "a Spanish meeting"),
+    ("uuid_double_slash", "uuid", "an instance UUID containing //"),
+)
+
+
+def emulator_banner(emu: Any) -> list[str]:
+    """What ``emulate`` prints once listening: the variables to use it and meetings to try."""
+    from .render import terminal_safe
+
+    lines = [f"Emulator listening on {emu.base_url} (Ctrl-C to stop).",
+             "Point transcribe-zoom at it with:"]
+    lines += [f"export {key}={shlex.quote(value)}" for key, value in emu.env().items()]
+    tries = []
+    for tag, kind, what in EMULATOR_PICKS:
+        try:
+            meeting = emu.scenario.find(tag)
+        except KeyError:  # a --scenario file without that kind of meeting
+            continue
+        ref = str(meeting.id) if kind == "id" else meeting.uuid
+        tries.append(terminal_safe(f"  transcribe-zoom {shlex.quote(ref)}   # {what}: "
+                                   f"{meeting.topic}"))
+    if tries:
+        lines += ["Then try:", *tries]
+    lines.append(f"Stats: {emu.base_url}/_emulator/stats")
+    return lines
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"transcribe-zoom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Show the version and exit."),
+    ] = None,
+) -> None:
+    """Transcribe Zoom cloud recordings with AssemblyAI."""
+
+
+def _options_taking_values() -> frozenset[str]:
+    """Every option name of every command that is followed by a value (``-o DIR``)."""
+    group = typer.main.get_command(app)
+    commands = [group, *getattr(group, "commands", {}).values()]
+    return frozenset(
+        name
+        for command in commands
+        for param in command.params
+        if param.param_type_name == "option"
+        and not getattr(param, "is_flag", False) and not getattr(param, "count", False)
+        for name in param.opts
+    )
+
+
+def route_default_command(argv: Sequence[str]) -> list[str]:
+    """``transcribe-zoom MEETING ...`` means ``transcribe-zoom transcribe MEETING ...``.
+
+    The command is the first word that is neither an option nor an option's value, so in
+    ``-o check 81234567890`` "check" is a folder and the meeting is transcribed.
+    """
+    args = list(argv)
+    if not args or args[0] in ("-h", "--help", "--version"):
+        return args
+    takes_value = _options_taking_values()
+    first: str | None = None
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            first = args[i + 1] if i + 1 < len(args) else None
+            break
+        if word.startswith("-") and word != "-":
+            i += 2 if word in takes_value else 1
+            continue
+        first = word
+        break
+    if first is None or first in COMMANDS:
+        return args
+    return ["transcribe", *args]
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def _click_exception() -> type[Exception]:
+    try:
+        from typer._click.exceptions import ClickException  # typer >= 0.24 vendors click
+    except ImportError:  # pragma: no cover - older typer
+        from click.exceptions import ClickException  # type: ignore[assignment]
+    return ClickException
+
+
+def _run_app(args: list[str]) -> None:
+    """Run the app; with ``--json`` a usage error found while parsing (an unknown option, a
+    missing value) is also one JSON object on stdout, like every other fatal error."""
+    options = args[:args.index("--")] if "--" in args else args
+    if "--json" not in options:
+        app(args=args, prog_name="transcribe-zoom")
+        return
+    try:
+        code = app(args=args, prog_name="transcribe-zoom", standalone_mode=False)
+    except _click_exception() as exc:
+        exc.show()  # type: ignore[attr-defined]
+        exit_code = int(getattr(exc, "exit_code", 2))
+        from .render import json_line
+
+        message = exc.format_message()  # type: ignore[attr-defined]
+        sys.stdout.write(json_line({"error": {"code": "usage", "message": message},
+                                    "exit": exit_code}) + "\n")
+        sys.exit(exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    args = route_default_command(sys.argv[1:] if argv is None else argv)
+    with suppress(ValueError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        try:
+            _run_app(args)
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
