@@ -229,7 +229,7 @@ def test_json_has_the_contract_keys() -> None:
     assert set(doc) == {
         "schema_version", "generator", "meeting", "recording_file_id", "transcript_id",
         "language_code", "language_confidence", "audio_duration", "speech_model_used", "text",
-        "words", "utterances",
+        "words", "utterances", "source", "timing",
     }  # fmt: skip
     assert doc["schema_version"] == 1
     assert doc["generator"] == f"transcribe-zoom {__version__}"

@@ -13,6 +13,7 @@ Messages never carry secrets: anything built from a URL goes through :func:`reda
     │   └── DownloadRefused        exit 3: Zoom answered a web page instead of the recording
     ├── NotFound                   exit 2: meeting, recording or user does not exist
     ├── NoAudio                    exit 1: the meeting has recordings but none we can transcribe
+    ├── NoZoomText                 exit 1: no Zoom transcript or captions (--source zoom)
     ├── StillProcessing            exit 1: Zoom is still processing the file
     ├── RateLimited                retryable; daily limits carry ``resume_at``
     ├── ServiceError               retryable 5xx / network trouble that outlived the retries
@@ -105,6 +106,10 @@ class NotFound(TranscribeZoomError):
 
 class NoAudio(TranscribeZoomError):
     code = "no_audio"
+
+
+class NoZoomText(TranscribeZoomError):
+    code = "no_zoom_transcript"
 
 
 class StillProcessing(TranscribeZoomError):

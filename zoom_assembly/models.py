@@ -66,6 +66,8 @@ class Transcript:
     utterances: tuple[Utterance, ...] | None = None
     error: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    source: str = "assemblyai"  # assemblyai | zoom_transcript | zoom_captions
+    timing: str = "word"  # word: one entry per word; cue: one per caption cue (Zoom's text)
 
 
 def iso_utc(value: datetime | None) -> str | None:

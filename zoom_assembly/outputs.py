@@ -197,6 +197,9 @@ def render_json(
         "language_confidence": transcript.language_confidence,
         "audio_duration": transcript.audio_duration,
         "speech_model_used": transcript.speech_model_used,
+        # Added fields (never renamed): where the text came from and what ``words`` time.
+        "source": transcript.source,
+        "timing": transcript.timing,
         "text": transcript.text,
         # Literal dicts, keys in contract order: several times cheaper than getattr loops.
         "words": [
@@ -327,6 +330,8 @@ def read_transcript_json(path: Path) -> Transcript | None:
             speech_model_used=doc.get("speech_model_used"),
             words=words,
             utterances=utterances,
+            source=str(doc.get("source") or "assemblyai"),
+            timing=str(doc.get("timing") or "word"),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
