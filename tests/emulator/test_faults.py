@@ -197,7 +197,7 @@ def test_stats_shape(zoom: Zoom, aai: Assembly) -> None:
     assert stats["requests"]["by_status"] == {"200": 3}
     assert stats["tokens"] == {"issued": 1, "revoked": 0}
     assert set(stats) == {"requests", "faults", "tokens", "submissions", "jobs", "uploads",
-                          "downloads", "assemblyai_fetches"}
+                          "downloads", "assemblyai_fetches", "billing"}
     assert set(stats["jobs"]) >= {"total", "by_status", "peak_processing", "processing_now",
                                   "completed_at", "failed_at"}
 

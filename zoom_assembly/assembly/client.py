@@ -402,6 +402,16 @@ class AssemblyClient:
         return self._call(f"checking transcript {transcript_id}",
                           lambda: self._get_transcript(transcript_id))
 
+    def delete(self, transcript_id: str) -> None:
+        """Delete a finished transcript (its text and audio URL) at AssemblyAI."""
+        def call() -> None:
+            response = self._http.delete(f"{aai_api.ENDPOINT_TRANSCRIPT}/{transcript_id}")
+            if response.status_code != httpx.codes.OK:
+                raise aai_types.TranscriptError(
+                    f"failed to delete transcript {transcript_id}", response.status_code)
+
+        self._call(f"deleting transcript {transcript_id}", call)
+
     def _get_transcript(self, transcript_id: str) -> Transcript:
         # The SDK's client and error type, but our own parsing (see transcript_from_json).
         response = self._http.get(f"{aai_api.ENDPOINT_TRANSCRIPT}/{transcript_id}")

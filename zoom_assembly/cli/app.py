@@ -28,7 +28,15 @@ from .exits import (
     silence_stdout,
     stdout_writes,
 )
-from .options import CREDENTIALS, OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, Flags, shared
+from .options import (
+    CREDENTIALS,
+    OUTPUT,
+    PAY_POLICY,
+    TRANSCRIPTION,
+    ZOOM_AUDIO,
+    Flags,
+    shared,
+)
 from .resume import resume_command
 
 if TYPE_CHECKING:
@@ -116,7 +124,7 @@ def report(results: Sequence[RecordingResult], *, json_out: bool, quiet: bool) -
 
 
 @app.command("transcribe")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, CREDENTIALS)
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, CREDENTIALS)
 def transcribe(
     ctx: typer.Context,
     meeting: Annotated[str, typer.Argument(help="Meeting ID, instance UUID or meeting link.")],
@@ -132,11 +140,12 @@ def transcribe(
     with errors_to_exit(renderer, json_out=flags.json_out, resume=again):
         settings = flags.settings(renderer)
         run_options = flags.run_options(again)
+        rules = flags.pay_rules()
         from ..pipeline import transcribe_meetings
 
         with _plain_progress(renderer) as sink:
             results = transcribe_meetings([meeting], settings, run_options, latest=latest,
-                                          sink=sink)
+                                          rules=rules, sink=sink)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
 
@@ -166,7 +175,7 @@ def file_command(
 
 
 @app.command("backfill")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, CREDENTIALS)
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, CREDENTIALS)
 def backfill_command(
     ctx: typer.Context,
     date_from: Annotated[
@@ -229,6 +238,7 @@ def backfill_command(
             topic=compile_topic(topic), min_duration_minutes=min_duration,
         )
         settings = flags.settings(renderer)
+        rules = flags.pay_rules()
         if dry_run:
             from .plan import print_plan
 
@@ -242,7 +252,7 @@ def backfill_command(
         from .progress import Progress
 
         with Progress(renderer) as progress:
-            results = backfill(selection, settings, run_options, sink=progress)
+            results = backfill(selection, settings, run_options, rules=rules, sink=progress)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..events import EventSink
     from ..pipeline import RunOptions
+    from ..pipeline.pay_policy import PayRules
 
 F = TypeVar("F", bound=Callable[..., Any])
 ALL_FORMATS = ",".join(FORMATS)
@@ -98,6 +99,19 @@ ZOOM_AUDIO = (
     Option("keep_audio", Annotated[bool, typer.Option(
         "--keep-audio", help="Save the audio next to the transcript (uploads).")], False),
 )
+# Which transcript source a recording gets (rules in pipeline/pay_policy.py).
+PAY_POLICY = (
+    Option("source", Annotated[str, typer.Option(
+        "--source", help="auto: let --pay-for decide; zoom: Zoom's own transcript or captions "
+        "only (free); assemblyai: always transcribe with AssemblyAI (paid).")], "auto"),
+    Option("pay_for", Annotated[str, typer.Option(
+        "--pay-for", help="Which recordings AssemblyAI transcribes (--source auto): missing "
+        "(no Zoom transcript), non-english (also those whose language Zoom's transcript cannot "
+        "serve, checked with a ~60 s probe) or all.")], "non-english"),
+    Option("accept_zoom_languages", Annotated[str, typer.Option(
+        "--accept-zoom-languages", help="Comma-separated languages for which Zoom's own text "
+        "is good enough (--pay-for non-english).")], "en"),
+)
 # Credentials as flags (highest precedence). Prefer tokens.env: flags show up in `ps`.
 CREDENTIALS = (
     Option("env_file", EnvFileOpt, None),
@@ -137,6 +151,9 @@ class Flags:
     ttl: int = 6 * 3600
     via: str = "auto"
     keep_audio: bool = False
+    source: str = "auto"
+    pay_for: str = "non-english"
+    accept_zoom_languages: str = "en"
     env_file: Path | None = None
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None
@@ -155,6 +172,13 @@ class Flags:
             via=self.via, keep_audio=self.keep_audio, resume_hint=resume_hint,
         )
         return RunOptions.from_flags(self.out, **{**values, **overrides})
+
+    def pay_rules(self) -> PayRules:
+        """The pay policy these flags state (checked by the library)."""
+        from ..pipeline.pay_policy import PayRules
+
+        return PayRules.from_flags(source=self.source, pay_for=self.pay_for,
+                                   accept_zoom_languages=self.accept_zoom_languages)
 
     def settings(self, sink: EventSink) -> Settings:
         """Settings from these credential flags > the environment > the env file; a notice

@@ -6,8 +6,13 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
-from ..ledger import Ledger, ledger_path
+from ..ledger import Ledger, Row, ledger_path
 from .render import json_line, terminal_safe
+
+
+def ledger_rows(out: Path, states: list[str] | None = None) -> list[Row]:
+    with Ledger.open_readonly(out) as ledger:
+        return ledger.rows(states)
 
 
 def print_status(out: Path, *, json_out: bool) -> None:
@@ -19,11 +24,27 @@ def print_status(out: Path, *, json_out: bool) -> None:
         )
     with Ledger.open_readonly(out) as ledger:
         summary = ledger.summary()
+        completed = ledger.rows(["completed"])
     counts, failed, hours = summary.counts, summary.failures, summary.completed_audio_hours
+    by_source: dict[str, dict[str, float]] = {}
+    for row in completed:
+        entry = by_source.setdefault(row.transcript_source or "assemblyai",
+                                     {"recordings": 0, "audio_hours": 0.0})
+        entry["recordings"] += 1
+        entry["audio_hours"] += (row.audio_duration or 0) / 3600
+    for entry in by_source.values():
+        entry["audio_hours"] = round(entry["audio_hours"], 3)
     if json_out:
         doc = {
             "counts": counts,
             "audio_hours": round(hours, 3),
+            # Added: completed recordings by transcript source (assemblyai is the paid one).
+            "by_source": by_source,
+            "decisions": [
+                {"recording_file_id": r.recording_file_id, "topic": r.topic,
+                 "state": r.state, "source": r.transcript_source, "reason": r.decision_reason}
+                for r in ledger_rows(out) if r.decision_reason
+            ],
             "failures": [
                 {"recording_file_id": r.recording_file_id, "topic": r.topic,
                  "code": r.error_code, "message": r.error_message}
@@ -36,7 +57,13 @@ def print_status(out: Path, *, json_out: bool) -> None:
     parts = ", ".join(f"{state} {n}" for state, n in counts.items() if n)
     lines = [f"{total} recordings in {ledger_path(out)}: {parts or 'none'}",
              f"Transcribed audio: {hours:.2f} h"]
+    lines += [f"  {source}: {v['recordings']:.0f} recordings, {v['audio_hours']:.2f} h"
+              f"{' (paid)' if source == 'assemblyai' else ' (free)'}"
+              for source, v in sorted(by_source.items())]
     lines += [f"  failed: {row.topic or row.meeting_uuid} ({row.start_time}) "
               f"[{row.error_code}] {row.error_message}" for row in failed]
+    lines += [f"  waiting: {row.topic or row.meeting_uuid} ({row.start_time}) "
+              f"{row.decision_reason}" for row in ledger_rows(out, ["pending"])
+              if row.decision_reason]
     for line in lines:
         sys.stdout.write(terminal_safe(line) + "\n")

@@ -21,6 +21,7 @@ _KINDS = {
     "M4A": ("M4A", "audio_only", "M4A"),
     "TIMELINE": ("TIMELINE", "timeline", "JSON"),
     "TRANSCRIPT": ("TRANSCRIPT", "audio_transcript", "VTT"),
+    "CC": ("CC", "closed_caption", "VTT"),
     "CHAT": ("CHAT", "chat_file", "TXT"),
     "SUMMARY": ("SUMMARY", "summary", "JSON"),
 }
@@ -167,6 +168,22 @@ def builtin_scenario(
         kinds = "MP4 M4A TIMELINE TRANSCRIPT" if language == "en" and n % 3 == 0 else "MP4 M4A"
         add(host, f"{topic} #{n + 1}", _at(anchor, 35 + n * 24, 9 + n % 8, 15),
             ids.rng.randint(2, 60), language, names[: 2 + n % 4], kinds)
+    # Zoom's own text (issue 12), added last so that every identifier above stays the same.
+    # A TRANSCRIPT is Zoom's English-only engine: garbled English on the other languages.
+    add("diego", "Planificación trimestral", _at(anchor, 7, 10, 0), 10, "es", es[:3],
+        "M4A MP4 TRANSCRIPT", "spanish_zoom_transcript", "garbled_zoom_transcript")
+    add("lena", "Quartalsplanung", _at(anchor, 10, 9, 0), 9, "de", de[:3],
+        "M4A MP4 TRANSCRIPT", "german_zoom_transcript", "garbled_zoom_transcript")
+    add("haruto", "四半期計画会議", _at(anchor, 11, 2, 0), 8, "ja", ja[:3],
+        "M4A MP4 TRANSCRIPT", "japanese_zoom_transcript", "garbled_zoom_transcript")
+    add("maya", "Customer Advisory Board", _at(anchor, 13, 16, 0), 11, "en", en[:3],
+        "M4A MP4 CC", "english_captions")
+    add("diego", "Formación de clientes", _at(anchor, 14, 11, 0), 7, "es", es[1:4],
+        "M4A MP4 CC", "spanish_captions")
+    late = add("maya", "Security Review", _at(anchor, 17, 15, 0), 9, "en", en[1:4],
+               "M4A MP4 TRANSCRIPT", "late_zoom_transcript")
+    meetings[-1] = replace(late, files=tuple(
+        replace(f, late=True) if f.file_type == "TRANSCRIPT" else f for f in late.files))
     return Scenario(
         people.values(), meetings, account_id=account_id, anchor=anchor,
         owner_id=people["maya"].id, m4a_bytes_per_second=m4a_bytes_per_second,

@@ -183,6 +183,12 @@ class JobManager:
             words = [w for w in words if w.end <= p["audio_end_at"]]
         job.language_code, job.speech_model_used, job.words = language, used, words
         job.status = "completed"
+        # Billed: the audio transcribed, i.e. only the slice when audio_start_from /
+        # audio_end_at ask for one (failed jobs are not billed).
+        start = int(p.get("audio_start_from") or 0)
+        end = min(int(p.get("audio_end_at") or heard.duration_ms), heard.duration_ms)
+        sliced = p.get("audio_start_from") is not None or p.get("audio_end_at") is not None
+        self.st.stats.bill(max(0, end - start) / 1000, sliced=sliced)
 
     # -- fetching and recognising the audio ----------------------------------------------------
 

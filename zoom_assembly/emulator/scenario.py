@@ -50,6 +50,8 @@ class RecordingFile:
     processing: bool = False  # "processing" until the scenario's processing_ready_after elapses
     speaker: str | None = None  # participant audio: the only voice in the file
     file_name: str | None = None  # participant audio: Zoom's display name for the file
+    late: bool = False  # listed only once processing_ready_after has elapsed (e.g. a
+    # transcript Zoom adds after the recording: recording.transcript_completed)
 
     @property
     def is_media(self) -> bool:
@@ -224,7 +226,7 @@ class Scenario:
         return len(self.text_content(f.id))
 
     def text_content(self, file_id: str) -> bytes:
-        """The bytes of a non-media file (TIMELINE, TRANSCRIPT, CHAT, SUMMARY), cached."""
+        """The bytes of a non-media file (TIMELINE, TRANSCRIPT, CC, CHAT, SUMMARY), cached."""
         cached = self._text_cache.get(file_id)
         if cached is None:
             from .zoom_files import render_text_file

@@ -1,4 +1,5 @@
-"""Counters for ``/_emulator/stats``: requests, faults, submissions, jobs, uploads, downloads."""
+"""Counters for ``/_emulator/stats``: requests, faults, submissions, jobs, uploads, downloads,
+billed audio seconds."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class Stats:
             self.fetches = {"count": 0, "bytes": 0}
             self.peak_processing = 0
             self.processing_now = 0
+            self.billing = {"jobs": 0, "audio_seconds": 0.0, "sliced_jobs": 0,
+                            "sliced_seconds": 0.0}
 
     def request(self, side: str, endpoint: str, status: int) -> None:
         with self._lock:
@@ -69,6 +72,15 @@ class Stats:
             self.fetches["count"] += 1
             self.fetches["bytes"] += size
 
+    def bill(self, seconds: float, *, sliced: bool) -> None:
+        """A completed job is billed ``seconds`` of audio (a slice: a probe)."""
+        with self._lock:
+            self.billing["jobs"] += 1
+            self.billing["audio_seconds"] += seconds
+            if sliced:
+                self.billing["sliced_jobs"] += 1
+                self.billing["sliced_seconds"] += seconds
+
     def processing(self, delta: int) -> None:
         with self._lock:
             self.processing_now += delta
@@ -100,4 +112,7 @@ class Stats:
                     "by_file": dict(self.downloads["by_file"]),
                 },
                 "assemblyai_fetches": dict(self.fetches),
+                "billing": {**self.billing,
+                            "audio_seconds": round(self.billing["audio_seconds"], 3),
+                            "sliced_seconds": round(self.billing["sliced_seconds"], 3)},
             }

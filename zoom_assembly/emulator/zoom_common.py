@@ -116,7 +116,8 @@ def meeting_json(
     st: EmulatorState, meeting: Meeting, *, detail: bool = False, host_email: bool = False,
     trash: bool = False, prefix: str = "/zoom",
 ) -> dict[str, Any]:
-    files = [file_json(st, meeting, f, trash=trash, prefix=prefix) for f in meeting.files]
+    files = [file_json(st, meeting, f, trash=trash, prefix=prefix) for f in meeting.files
+             if not f.late or st.processing_done()]
     participants = [file_json(st, meeting, f, prefix=prefix) for f in meeting.participant_files]
     data: dict[str, Any] = {
         "uuid": meeting.uuid,

@@ -1,4 +1,4 @@
-"""Zoom's non-media recording files (TIMELINE, TRANSCRIPT, CHAT, SUMMARY) and its download pages.
+"""Zoom's non-media recording files (TIMELINE, TRANSCRIPT, CC, CHAT, SUMMARY), download pages.
 
 Their content follows the meeting's script, so Zoom's own transcript, the timeline's speaker turns
 and AssemblyAI's words agree with each other.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from typing import TYPE_CHECKING
 
 from .scripts import join_words, sentences, turns
@@ -65,11 +66,34 @@ def timeline(scenario: Scenario, meeting: Meeting) -> dict[str, object]:
     return {"timeline": entries}
 
 
-def zoom_vtt(scenario: Scenario, meeting: Meeting) -> str:
-    """Zoom's own transcript (audio_transcript): one cue per sentence, "Name: text"."""
+# What Zoom's English-only engine writes for speech in another language: English-looking words,
+# mostly short and frequent ones, one per word heard (per two characters of Japanese).
+_MISHEARD = (
+    "the", "a", "so", "and", "in", "at", "my", "no", "say", "we", "all", "see", "to", "bill",
+    "one", "pair", "key", "on", "ok", "yeah", "us", "that", "is", "it", "of", "for", "you",
+    "day", "test", "out", "more", "any", "hello", "then", "with", "there", "low", "may",
+    "car", "nice", "row", "so", "lost", "mine", "this", "be", "dust", "her", "sun", "go",
+)
+
+
+def misheard(word: str, language: str) -> str:
+    """The English word Zoom's engine writes for ``word`` of another language."""
+    pieces = max(1, len(word) // 2) if language.startswith("ja") else 1
+    return " ".join(
+        _MISHEARD[zlib.crc32(f"{word}:{i}".encode()) % len(_MISHEARD)] for i in range(pieces))
+
+
+def zoom_vtt(scenario: Scenario, meeting: Meeting, *, garble: bool = False) -> str:
+    """Zoom's own text: one cue per sentence, "Name: text". ``garble``: what the English-only
+    engine of the audio transcript makes of a meeting in another language."""
     lines = ["WEBVTT", ""]
+    english = meeting.language.split("_")[0] == "en"
     for n, sentence in enumerate(sentences(scenario.script(meeting)), 1):
-        text = join_words([w.text for w in sentence], meeting.language)
+        if garble and not english:
+            text = " ".join(misheard(w.text, meeting.language) for w in sentence)
+            text = text[:1].upper() + text[1:] + "."
+        else:
+            text = join_words([w.text for w in sentence], meeting.language)
         start, end = _clock(sentence[0].start), _clock(sentence[-1].end)
         lines += [str(n), f"{start} --> {end}", f"{sentence[0].speaker}: {text}", ""]
     return "\n".join(lines)
@@ -102,7 +126,9 @@ def summary(scenario: Scenario, meeting: Meeting) -> dict[str, object]:
 def render_text_file(scenario: Scenario, meeting: Meeting, f: RecordingFile) -> bytes:
     if f.file_type == "TIMELINE":
         return json.dumps(timeline(scenario, meeting), ensure_ascii=False).encode()
-    if f.file_type in ("TRANSCRIPT", "CC"):
+    if f.file_type == "TRANSCRIPT":  # Zoom's English-only engine
+        return zoom_vtt(scenario, meeting, garble=True).encode()
+    if f.file_type == "CC":  # live captions (a captioner, or captions in the meeting's language)
         return zoom_vtt(scenario, meeting).encode()
     if f.file_type == "CHAT":
         return chat(scenario, meeting).encode()

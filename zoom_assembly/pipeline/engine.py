@@ -28,6 +28,7 @@ from ..assembly import (
 from ..errors import (
     AuthError,
     ConfigError,
+    NoZoomText,
     StillProcessing,
     TranscribeZoomError,
     TranscriptionFailed,
@@ -41,11 +42,13 @@ from ..zoom import MeetingRecordings, ZoomClient
 from .follow import Follower, Job, is_live
 from .options import RunOptions
 from .prior_jobs import PriorJobs
-from .recording import PAID_SOURCE, Enricher, Policy, Recording, pay_for_all
+from .recording import PAID_SOURCE, Decision, Enricher, Policy, Recording, pay_for_all
 from .results import RecordingResult
 from .scheduler import Scheduler, Task
 from .sources import label_of
 from .zoom_intake import Outcome, Recheck, ZoomIntake
+
+FREE_WAITING = "zoom_transcript"  # the source a recording waiting for Zoom's text is down for
 
 
 class TranscriptSource(Protocol):
@@ -102,6 +105,7 @@ class Pipeline:
                 job.recording.file_id, job.recording.meeting, status),
         )
         self._lock = threading.Lock()
+        self._decisions: dict[str, Decision] = {}  # this run's, by recording file id
 
     # -- entry point --------------------------------------------------------------------------
     def run(self, items: Iterable[Item]) -> list[RecordingResult]:
@@ -139,6 +143,10 @@ class Pipeline:
             self._at_service.discard(job.recording.file_id)
 
     def _finish(self, result: RecordingResult) -> None:
+        decision = self._decisions.get(result.recording_file_id)
+        if decision is not None:
+            result = replace(result, transcript_source=decision.source,
+                             decision_reason=decision.reason)
         with self._lock:
             self._results.append(result)
             self._at_service.discard(result.recording_file_id)
@@ -177,7 +185,28 @@ class Pipeline:
 
     def _transcribe_free(self, recording: Recording, source: str) -> None:
         transcript = self.free_sources[source].fetch(recording)
-        self._write(recording, transcript, transcript_id=None, free=True)
+        self._write(recording, transcript, transcript_id=transcript.id, free=True)
+
+    def _decide(self, recording: Recording) -> bool:
+        """Record the policy's decision; take a free transcript when it says so. False when
+        the recording still needs paying for."""
+        try:
+            decision = self.policy(recording)
+            self.ledger.record_decision(recording.file_id, decision.source, decision.reason)
+            self._decisions[recording.file_id] = decision
+            if decision.source == PAID_SOURCE:
+                return False
+            self._transcribe_free(recording, decision.source)
+        except TranscribeZoomError as exc:
+            if exc.exit_code != 1:
+                raise  # credentials, permissions, the output folder: nothing else will work
+            if isinstance(exc, NoZoomText):  # none *yet*: the row stays pending for a later run
+                self.ledger.record_decision(recording.file_id, FREE_WAITING,
+                                            "waiting for Zoom's transcript or captions")
+            else:
+                self.ledger.mark_failed(recording.file_id, exc.code, exc.message)
+            self._finish(RecordingResult.failure(recording.meeting, recording.file_id, exc))
+        return True
 
     def _resume_or_submit(self, recording: Recording, row: Row) -> None:
         meeting, file_id = recording.meeting, recording.file_id
@@ -199,10 +228,7 @@ class Pipeline:
         elif row.state == "skipped" or (row.state == "failed" and not self.options.retry_failed):
             self._finish(RecordingResult.from_row(meeting, row, cached=True))
             return
-        decision = self.policy(recording)
-        self.ledger.record_decision(recording.file_id, decision.source, decision.reason)
-        if decision.source != PAID_SOURCE:
-            self._transcribe_free(recording, decision.source)
+        if self._decide(recording):
             return
         if self._adopt_prior_job(recording):
             return
@@ -234,6 +260,8 @@ class Pipeline:
             self._finish(RecordingResult.from_row(meeting, row, cached=True))
             return
         transcript = read_transcript_json(Path(present["json"])) if "json" in present else None
+        if transcript is None and row.transcript_source in self.free_sources:
+            transcript = self.free_sources[row.transcript_source].fetch(recording)  # free again
         if transcript is None:
             self.follower.follow(0.0, Job(recording, row.transcript_id or ""))
             return

@@ -27,6 +27,8 @@ class RecordingResult:
     error_message: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
     cached: bool = False  # finished by an earlier run: nothing was submitted this time
+    transcript_source: str | None = None  # assemblyai | zoom_transcript | zoom_captions
+    decision_reason: str | None = None  # why that source (the pay policy's words)
 
     @classmethod
     def completed(
@@ -42,6 +44,7 @@ class RecordingResult:
             audio_duration=transcript.audio_duration,
             files=files,
             cached=cached,
+            transcript_source=transcript.source,
         )
 
     @classmethod
@@ -76,6 +79,8 @@ class RecordingResult:
             error_message=row.error_message,
             files={fmt: Path(p) for fmt, p in row.outputs.items()},
             cached=cached,
+            transcript_source=row.transcript_source,
+            decision_reason=row.decision_reason,
         )
 
     @property
@@ -105,4 +110,7 @@ class RecordingResult:
             ),
             "files": {fmt: str(self.files[fmt]) if fmt in self.files else None for fmt in FORMATS},
             "cached": self.cached,
+            # Added fields: which source transcribed it and why the pay policy chose it.
+            "transcript_source": self.transcript_source,
+            "decision_reason": self.decision_reason,
         }

@@ -22,6 +22,7 @@ from .backfill import PlanItem, Selection, list_recordings, plan
 from .engine import Pipeline
 from .meeting import meeting_instances
 from .options import RunOptions
+from .pay_policy import FREE_SOURCES, AssemblyProbe, PayPolicy, PayRules, ZoomTextSource
 from .recording import Recording
 from .results import RecordingResult
 from .sources import LocalFile, label_of
@@ -59,16 +60,34 @@ def open_clients(settings: Settings, sink: EventSink, pool_size: int = 16) -> It
         zoom.api.session.close()
 
 
+def pay_policy(
+    rules: PayRules, clients: Clients, options: RunOptions,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[PayPolicy, dict[str, ZoomTextSource]]:
+    """The policy of ``--source`` / ``--pay-for`` and the free sources it may choose."""
+    zoom_text = ZoomTextSource(clients.zoom)
+    probe = AssemblyProbe(
+        clients.assembly, speech_models=options.transcription.speech_models,
+        seconds=rules.probe_seconds, interval=options.poll.min_interval, sleep=sleep,
+    ) if rules.probes else None
+    policy = PayPolicy(rules, zoom_text if rules.may_use_zoom else None, probe)
+    return policy, dict.fromkeys(FREE_SOURCES, zoom_text)
+
+
 def transcribe_meetings(
     refs: list[str],
     settings: Settings,
     options: RunOptions,
     *,
     latest: bool = False,
+    rules: PayRules | None = None,
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[RecordingResult]:
-    """Transcribe MEETING arguments (IDs, UUIDs, links) in one run, so their jobs overlap."""
+    """Transcribe MEETING arguments (IDs, UUIDs, links) in one run, so their jobs overlap.
+
+    ``rules``: which source each recording gets (default: Zoom's own text for English
+    meetings that have it, AssemblyAI for the rest; see :mod:`.pay_policy`)."""
     parsed = [parse_meeting_ref(ref) for ref in refs]
     ensure_out_dir(options.out_dir)
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
@@ -77,8 +96,10 @@ def transcribe_meetings(
             instances.extend(meeting_instances(
                 ref, clients.zoom, latest=latest, ttl=options.handoff_ttl, sink=sink))
         starts = [i.meeting.start_time for i in instances if i.meeting.start_time is not None]
+        policy, free = pay_policy(rules or PayRules(), clients, options, sleep)
         pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep, jobs_since=min(starts, default=None))
+                            sleep=sleep, jobs_since=min(starts, default=None),
+                            policy=policy, free_sources=free)
         return pipeline.run(instances)
 
 
@@ -87,10 +108,12 @@ def backfill(
     settings: Settings,
     options: RunOptions,
     *,
+    rules: PayRules | None = None,
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[RecordingResult]:
-    """Transcribe every recording the selection lists; resumable and exactly once per file."""
+    """Transcribe every recording the selection lists; resumable and exactly once per file
+    (``rules``: as for :func:`transcribe_meetings`)."""
     ensure_out_dir(options.out_dir)
 
     def listed(recordings: object) -> None:
@@ -100,8 +123,9 @@ def backfill(
 
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
         since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
+        policy, free = pay_policy(rules or PayRules(), clients, options, sleep)
         pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep, jobs_since=since)
+                            sleep=sleep, jobs_since=since, policy=policy, free_sources=free)
         return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
                                             on_listed=listed))
 
