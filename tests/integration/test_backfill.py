@@ -214,3 +214,31 @@ def test_ctrl_c_keeps_what_is_done_and_says_how_to_resume(tmp_path: Path) -> Non
         assert final.wait(timeout=300) == 0
         assert set(emu.stats()["submissions"].values()) == {1}
         assert len(emu.stats()["submissions"]) == 20
+
+
+def test_dry_run_says_which_recordings_are_paid_free_or_probed_and_bounds_the_bill(
+    builtin_harness: Harness,
+) -> None:
+    h = builtin_harness
+    result = h.run("backfill", "--from", FROM, "--to", TO, "--all-users", "--dry-run", "--json",
+                   "--source", "auto")  # --pay-for: the default, non-english
+    assert result.code == 0, result.stderr
+    plan = {x["meeting"]["uuid"]: x for x in map(json.loads, result.stdout.splitlines())}
+    scenario = h.emu.scenario
+    assert plan[scenario.find("spanish").uuid]["pay"] == "paid"
+    assert plan[scenario.find("english").uuid]["pay"] == "probe"
+    assert plan[scenario.find("spanish_zoom_transcript").uuid]["pay"] == "probe"
+    assert h.stats()["jobs"]["total"] == 0
+    todo = [x for x in plan.values() if x["action"] == "transcribe"]
+    paid = sum(x["audio_seconds"] for x in todo if x["pay"] == "paid")
+    probed = [x["audio_seconds"] for x in todo if x["pay"] == "probe"]
+    expected = paid + sum(min(60.0, s) for s in probed)
+    code, _, err = backfill(h, "--all-users", "--source", "auto")
+    assert code == 0, err
+    billed = h.stats()["billing"]["audio_seconds"]
+    assert expected <= billed <= expected + sum(probed)
+    # On top of the estimate: the meetings whose Zoom transcript the probe found garbled, and
+    # the Spanish captions (read as Spanish: paid in full, without the probe planned for them).
+    garbled = sum(m.duration_s for m in scenario.find_all("garbled_zoom_transcript"))
+    captions = scenario.find("spanish_captions").duration_s - 60
+    assert billed - expected == garbled + captions

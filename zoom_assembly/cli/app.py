@@ -244,7 +244,7 @@ def backfill_command(
 
             with stdout_writes():
                 code = print_plan(selection, settings, flags.out, price_per_hour,
-                                  json_out=flags.json_out, sink=renderer)
+                                  json_out=flags.json_out, sink=renderer, rules=rules)
             raise typer.Exit(code)
         run_options = flags.run_options(again, concurrency=concurrency,
                                         retry_failed=retry_failed)

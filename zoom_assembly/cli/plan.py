@@ -9,6 +9,15 @@ from ..config import Settings
 from ..errors import EXIT_OK
 from ..events import EventSink
 from ..pipeline import PlanItem, Selection, backfill_plan
+from ..pipeline.pay_policy import (
+    FREE,
+    PAID,
+    PROBE,
+    BillEstimate,
+    PayRules,
+    estimate_bill,
+    planned_action,
+)
 from .render import json_line, terminal_safe
 
 
@@ -20,18 +29,21 @@ def print_plan(
     *,
     json_out: bool,
     sink: EventSink,
+    rules: PayRules | None = None,
 ) -> int:
     """Print the plan (table, or JSON lines) and return exit code 0."""
+    rules = rules or PayRules()
     items, done = backfill_plan(selection, settings, out, sink=sink)
     todo = [i for i in items if not i.reason and i.recordings.meeting.uuid not in done]
-    hours = sum(i.audio_seconds or 0 for i in todo) / 3600
+    bill = estimate_bill([(i.recordings, i.audio_seconds) for i in todo], rules)
     if json_out:
         for item in items:
             meeting = item.recordings.meeting
             state = ("done" if meeting.uuid in done else "skip" if item.reason else "transcribe")
+            pay = planned_action(item.recordings, rules) if state == "transcribe" else None
             sys.stdout.write(json_line({"meeting": meeting.to_json(), "action": state,
                                         "audio_seconds": item.audio_seconds,
-                                        "reason": item.reason or None}) + "\n")
+                                        "reason": item.reason or None, "pay": pay}) + "\n")
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
@@ -46,16 +58,40 @@ def print_plan(
         when = meeting.start_time.strftime("%Y-%m-%d %H:%M") if meeting.start_time else "-"
         minutes = f"{(item.audio_seconds or 0) / 60:.0f} min" if item.audio_seconds else "-"
         action = ("already done" if meeting.uuid in done
-                  else f"skip: {item.reason}" if item.reason else "transcribe")
+                  else f"skip: {item.reason}" if item.reason
+                  else _PAY_WORDS[planned_action(item.recordings, rules)])
         cells = (meeting.topic or meeting.uuid, meeting.id or "-", when, minutes, action)
         table.add_row(*(Text(terminal_safe(cell)) for cell in cells))
     console.print(table)
-    console.print(
-        f"{len(todo)} of {len(items)} recordings to transcribe, {hours:.1f} audio hours, "
-        f"about ${hours * price_per_hour:.2f} at ${price_per_hour:.2f}/h "
-        f"({selection.start} to {selection.end}). Nothing was submitted."
-    )
+    for line in bill_lines(bill, len(todo), len(items), price_per_hour):
+        console.print(Text(line))
+    console.print(f"({selection.start} to {selection.end}). Nothing was submitted.")
     return EXIT_OK
+
+
+_PAY_WORDS = {PAID: "transcribe (paid)", FREE: "Zoom's text (free)",
+              PROBE: "probe, then Zoom's text or paid"}
+
+
+def bill_lines(bill: BillEstimate, todo: int, listed: int, price: float) -> list[str]:
+    """The dry run's summary: recordings and hours paid, free and probed, and the cost."""
+    hours = {k: v / 3600 for k, v in bill.seconds.items()}
+    probe_h, expected_h, most_h = (bill.probe_seconds / 3600, bill.expected_seconds / 3600,
+                                   bill.most_seconds / 3600)
+    lines = [
+        f"{todo} of {listed} recordings to transcribe: {bill.counts[PAID]} paid "
+        f"({hours[PAID]:.1f} audio h), {bill.counts[FREE]} free from Zoom's text "
+        f"({hours[FREE]:.1f} h), {bill.counts[PROBE]} with a Zoom transcript to check by a "
+        f"probe ({hours[PROBE]:.1f} h).",
+        f"Estimated bill: probes {probe_h:.2f} h (${probe_h * price:.2f}) + transcription "
+        f"{hours[PAID]:.1f} h (${hours[PAID] * price:.2f}) = {expected_h:.1f} h, about "
+        f"${expected_h * price:.2f} at ${price:.2f}/h; at most {most_h:.1f} h "
+        f"(${most_h * price:.2f}) if every probe hears a language Zoom's text cannot serve.",
+    ]
+    if not bill.counts[PROBE]:
+        lines[1] = (f"Estimated bill: {expected_h:.1f} audio hours, about "
+                    f"${expected_h * price:.2f} at ${price:.2f}/h.")
+    return lines
 
 
 def _start_order(item: PlanItem) -> tuple[int, float]:

@@ -29,7 +29,7 @@ from ..assembly import AmbiguousSubmit, AssemblyClient, TranscriptionOptions
 from ..errors import NoZoomText, TranscribeZoomError, UsageError
 from ..langid import identify
 from ..models import Transcript
-from ..zoom import ZoomClient
+from ..zoom import MeetingRecordings, ZoomClient
 from ..zoom.transcript_files import TEXT_SOURCES, fetch_zoom_text, zoom_text_files
 from .recording import PAID_SOURCE, Decision, Recording
 
@@ -259,3 +259,60 @@ _NAMES = {"en": "English", "es": "Spanish", "de": "German", "fr": "French", "ja"
 
 def _name(code: str) -> str:
     return _NAMES.get(code, code)
+
+
+# -- the bill a backfill would run up (``backfill --dry-run``) ------------------------------------
+
+PAID, FREE, PROBE = "paid", "free", "probe"
+
+
+def planned_action(recordings: MeetingRecordings, rules: PayRules) -> str:
+    """What the policy will do with a meeting, from its file list alone (no download, no
+    probe): ``paid``, ``free`` (Zoom's text) or ``probe`` (Zoom's text, kept if a probe
+    hears an accepted language, else paid)."""
+    if rules.source == "assemblyai" or (rules.source == "auto" and rules.pay_for == "all"):
+        return PAID
+    has_text = bool(zoom_text_files(recordings))
+    if rules.source == "zoom":
+        return FREE
+    if not has_text:
+        return PAID
+    if rules.pay_for == "missing" or rules.check == "text":
+        return FREE
+    return PROBE
+
+
+@dataclass(frozen=True)
+class BillEstimate:
+    """Recordings and audio seconds per planned action, and what they would be billed."""
+
+    counts: dict[str, int]
+    seconds: dict[str, float]
+    probe_seconds: float  # billed by the probes
+
+    @property
+    def expected_seconds(self) -> float:
+        """Probes plus paid recordings; probed recordings counted as free (the common case:
+        a Zoom transcript of an English meeting)."""
+        return self.probe_seconds + self.seconds[PAID]
+
+    @property
+    def most_seconds(self) -> float:
+        """Should every probe hear a language that is not accepted."""
+        return self.expected_seconds + self.seconds[PROBE]
+
+
+def estimate_bill(items: list[tuple[MeetingRecordings, float | None]],
+                  rules: PayRules) -> BillEstimate:
+    """The bill of ``items`` (a meeting and its audio seconds, for each to transcribe)."""
+    counts = dict.fromkeys((PAID, FREE, PROBE), 0)
+    seconds = dict.fromkeys((PAID, FREE, PROBE), 0.0)
+    probe = 0.0
+    for recordings, audio in items:
+        action = planned_action(recordings, rules)
+        counts[action] += 1
+        seconds[action] += audio or 0.0
+        if action == PROBE:
+            start, end = probe_window(audio, rules.probe_seconds)
+            probe += (end - start) / 1000
+    return BillEstimate(counts, seconds, probe)
