@@ -216,3 +216,21 @@ def test_no_zoom_text_is_one_sentence_with_what_to_do() -> None:
         fetch_zoom_text(None, recording.zoom)  # type: ignore[arg-type]
     assert caught.value.exit_code == 1 and "--source assemblyai" in caught.value.message
 
+
+
+def test_a_probe_listed_among_earlier_jobs_is_never_adopted_as_the_transcript() -> None:
+    from zoom_assembly.assembly import JobStatus
+    from zoom_assembly.pipeline.pay_policy import AssemblyProbe, WithoutProbes
+    from zoom_assembly.pipeline.prior_jobs import PriorJobs
+
+    class Listing:
+        def recent_jobs(self, **_: Any) -> Any:
+            return iter([JobStatus("probe-1", "processing", audio_url_key="https://z/rec/a"),
+                         JobStatus("full-1", "completed", audio_url_key="https://z/rec/b")])
+
+    probe = AssemblyProbe(None, speech_models=("universal-2",))  # type: ignore[arg-type]
+    probe.job_ids.add("probe-1")
+    jobs = WithoutProbes(PriorJobs(Listing(), since=None), probe)
+    assert jobs.find("https://z/rec/a") is None
+    found = jobs.find("https://z/rec/b")
+    assert found is not None and found.id == "full-1"

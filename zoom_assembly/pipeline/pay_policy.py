@@ -25,12 +25,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..assembly import AmbiguousSubmit, AssemblyClient, TranscriptionOptions
+from ..assembly import AmbiguousSubmit, AssemblyClient, JobStatus, TranscriptionOptions
 from ..errors import NoZoomText, TranscribeZoomError, UsageError
 from ..langid import identify
 from ..models import Transcript
 from ..zoom import MeetingRecordings, ZoomClient
 from ..zoom.transcript_files import TEXT_SOURCES, fetch_zoom_text, zoom_text_files
+from .prior_jobs import PriorJobs
 from .recording import PAID_SOURCE, Decision, Recording
 
 SOURCE_CHOICES = ("auto", "zoom", "assemblyai")
@@ -162,6 +163,7 @@ class AssemblyProbe:
         self.timeout = timeout
         self.sleep = sleep
         self.clock = clock
+        self.job_ids: set[str] = set()  # every probe job this run submitted
 
     def __call__(self, recording: Recording) -> ProbeResult:
         start, end = probe_window(recording.duration_seconds, self.seconds)
@@ -176,6 +178,7 @@ class AssemblyProbe:
                 job = self.assembly.submit(url, options)
             except AmbiguousSubmit:
                 return ProbeResult(None, None, billed, "the connection dropped")
+            self.job_ids.add(job)
             deadline = self.clock() + self.timeout
             while True:
                 transcript = self.assembly.get(job)
@@ -199,6 +202,23 @@ class AssemblyProbe:
 
 
 Prober = Callable[[Recording], ProbeResult]
+
+
+class WithoutProbes:
+    """The engine's index of jobs AssemblyAI already has, minus this run's probes: the index
+    is listed once, possibly while a probe is still running, and a probe is a minute of the
+    recording, never its transcript."""
+
+    def __init__(self, prior_jobs: PriorJobs, probe: AssemblyProbe) -> None:
+        self._prior_jobs = prior_jobs
+        self._probe = probe
+
+    def find(self, audio_url_key: str) -> JobStatus | None:
+        found = self._prior_jobs.find(audio_url_key)
+        return None if found is not None and found.id in self._probe.job_ids else found
+
+    def forget(self, audio_url_key: str) -> None:
+        self._prior_jobs.forget(audio_url_key)
 
 
 class PayPolicy:

@@ -22,7 +22,14 @@ from .backfill import PlanItem, Selection, list_recordings, plan
 from .engine import Pipeline
 from .meeting import meeting_instances
 from .options import RunOptions
-from .pay_policy import FREE_SOURCES, AssemblyProbe, PayPolicy, PayRules, ZoomTextSource
+from .pay_policy import (
+    FREE_SOURCES,
+    AssemblyProbe,
+    PayPolicy,
+    PayRules,
+    WithoutProbes,
+    ZoomTextSource,
+)
 from .recording import Recording
 from .results import RecordingResult
 from .sources import LocalFile, label_of
@@ -60,18 +67,24 @@ def open_clients(settings: Settings, sink: EventSink, pool_size: int = 16) -> It
         zoom.api.session.close()
 
 
-def pay_policy(
-    rules: PayRules, clients: Clients, options: RunOptions,
-    sleep: Callable[[float], None] = time.sleep,
-) -> tuple[PayPolicy, dict[str, ZoomTextSource]]:
-    """The policy of ``--source`` / ``--pay-for`` and the free sources it may choose."""
+def policy_pipeline(
+    rules: PayRules, clients: Clients, ledger: Ledger, options: RunOptions, *,
+    sink: EventSink, sleep: Callable[[float], None], jobs_since: datetime | None,
+) -> Pipeline:
+    """The pipeline for Zoom meetings under the ``--source`` / ``--pay-for`` policy, with
+    Zoom's text as its free sources."""
     zoom_text = ZoomTextSource(clients.zoom)
     probe = AssemblyProbe(
         clients.assembly, speech_models=options.transcription.speech_models,
         seconds=rules.probe_seconds, interval=options.poll.min_interval, sleep=sleep,
     ) if rules.probes else None
     policy = PayPolicy(rules, zoom_text if rules.may_use_zoom else None, probe)
-    return policy, dict.fromkeys(FREE_SOURCES, zoom_text)
+    pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink, sleep=sleep,
+                        jobs_since=jobs_since, policy=policy,
+                        free_sources=dict.fromkeys(FREE_SOURCES, zoom_text))
+    if probe is not None:
+        pipeline.prior_jobs = WithoutProbes(pipeline.prior_jobs, probe)  # type: ignore[assignment]
+    return pipeline
 
 
 def transcribe_meetings(
@@ -96,10 +109,8 @@ def transcribe_meetings(
             instances.extend(meeting_instances(
                 ref, clients.zoom, latest=latest, ttl=options.handoff_ttl, sink=sink))
         starts = [i.meeting.start_time for i in instances if i.meeting.start_time is not None]
-        policy, free = pay_policy(rules or PayRules(), clients, options, sleep)
-        pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep, jobs_since=min(starts, default=None),
-                            policy=policy, free_sources=free)
+        pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
+                                   sleep=sleep, jobs_since=min(starts, default=None))
         return pipeline.run(instances)
 
 
@@ -123,9 +134,8 @@ def backfill(
 
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
         since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
-        policy, free = pay_policy(rules or PayRules(), clients, options, sleep)
-        pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep, jobs_since=since, policy=policy, free_sources=free)
+        pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
+                                   sleep=sleep, jobs_since=since)
         return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
                                             on_listed=listed))
 
