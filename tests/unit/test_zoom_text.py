@@ -234,3 +234,16 @@ def test_a_probe_listed_among_earlier_jobs_is_never_adopted_as_the_transcript() 
     assert jobs.find("https://z/rec/a") is None
     found = jobs.find("https://z/rec/b")
     assert found is not None and found.id == "full-1"
+
+
+def test_a_recording_probed_by_an_earlier_run_is_not_probed_again() -> None:
+    probe = Probe("en")
+    reasons = {"m4a": "probe: es 0.97 → AssemblyAI"}
+    policy = PayPolicy(PayRules(), Texts(ENGLISH), probe, earlier=reasons.get)
+    assert policy(_recording("TRANSCRIPT")).reason == "probe: es 0.97 → AssemblyAI"
+    reasons["m4a"] = "zoom transcript, probe: en 0.95, accepted"
+    assert policy(_recording("TRANSCRIPT")).source == "zoom_transcript"
+    assert probe.calls == [] and policy.probe_seconds == 0.0
+    reasons["m4a"] = "no Zoom transcript or captions → AssemblyAI"  # Zoom added one since
+    assert policy(_recording("TRANSCRIPT")).source == "zoom_transcript"
+    assert len(probe.calls) == 1

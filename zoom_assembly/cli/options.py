@@ -111,6 +111,9 @@ PAY_POLICY = (
     Option("accept_zoom_languages", Annotated[str, typer.Option(
         "--accept-zoom-languages", help="Comma-separated languages for which Zoom's own text "
         "is good enough (--pay-for non-english).")], "en"),
+    Option("probe_seconds", Annotated[int, typer.Option(
+        "--probe-seconds", min=15, max=600, help="Length of the audio slice AssemblyAI "
+        "listens to, to tell a meeting's language (billed as audio).")], 60),
 )
 # Credentials as flags (highest precedence). Prefer tokens.env: flags show up in `ps`.
 CREDENTIALS = (
@@ -154,6 +157,7 @@ class Flags:
     source: str = "auto"
     pay_for: str = "non-english"
     accept_zoom_languages: str = "en"
+    probe_seconds: int = 60
     env_file: Path | None = None
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None
@@ -178,7 +182,8 @@ class Flags:
         from ..pipeline.pay_policy import PayRules
 
         return PayRules.from_flags(source=self.source, pay_for=self.pay_for,
-                                   accept_zoom_languages=self.accept_zoom_languages)
+                                   accept_zoom_languages=self.accept_zoom_languages,
+                                   probe_seconds=self.probe_seconds)
 
     def settings(self, sink: EventSink) -> Settings:
         """Settings from these credential flags > the environment > the env file; a notice

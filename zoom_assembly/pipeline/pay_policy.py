@@ -20,6 +20,7 @@ accepted"; "probe: es 0.97 → AssemblyAI").
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -225,10 +226,14 @@ class PayPolicy:
     """The :data:`~.recording.Policy` of ``--source`` / ``--pay-for`` (see module docstring)."""
 
     def __init__(self, rules: PayRules, zoom_text: ZoomTextSource | None,
-                 probe: Prober | None = None) -> None:
+                 probe: Prober | None = None,
+                 earlier: Callable[[str], str | None] | None = None) -> None:
+        """``earlier``: the reason recorded for a recording file by an earlier run (the
+        ledger's), so that a recording probed once is never probed again."""
         self.rules = rules
         self.zoom_text = zoom_text
         self.probe = probe
+        self.earlier = earlier
         self.probe_seconds = 0.0  # billed by probes so far
         self._lock = threading.Lock()
 
@@ -263,9 +268,11 @@ class PayPolicy:
             if guess.language is None:
                 return Decision(PAID_SOURCE, f"{kind}, language unknown → AssemblyAI")
             return Decision(found, f"{kind}, reads {_name(guess.language)}, accepted")
-        result = self.probe(recording)
-        with self._lock:
-            self.probe_seconds += result.seconds
+        result = self._earlier_probe(recording.file_id)
+        if result is None:
+            result = self.probe(recording)
+            with self._lock:
+                self.probe_seconds += result.seconds
         if result.language is None:
             return Decision(PAID_SOURCE, f"probe failed ({result.error}) → AssemblyAI")
         confidence = f" {result.confidence:.2f}" if result.confidence is not None else ""
@@ -274,6 +281,16 @@ class PayPolicy:
         return Decision(PAID_SOURCE, f"probe: {result.language}{confidence} → AssemblyAI")
 
 
+    def _earlier_probe(self, file_id: str) -> ProbeResult | None:
+        reason = self.earlier(file_id) if self.earlier is not None else None
+        found = _PROBE.search(reason or "")
+        if found is None:
+            return None
+        confidence = float(found.group(2)) if found.group(2) else None
+        return ProbeResult(found.group(1), confidence, 0.0)
+
+
+_PROBE = re.compile(r"probe: ([a-z]{2,3}) ?([0-9.]+)?")
 _NAMES = {"en": "English", "es": "Spanish", "de": "German", "fr": "French", "ja": "Japanese"}
 
 

@@ -78,7 +78,12 @@ def policy_pipeline(
         clients.assembly, speech_models=options.transcription.speech_models,
         seconds=rules.probe_seconds, interval=options.poll.min_interval, sleep=sleep,
     ) if rules.probes else None
-    policy = PayPolicy(rules, zoom_text if rules.may_use_zoom else None, probe)
+
+    def earlier(file_id: str) -> str | None:
+        row = ledger.get(file_id)
+        return row.decision_reason if row is not None else None
+
+    policy = PayPolicy(rules, zoom_text if rules.may_use_zoom else None, probe, earlier)
     pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink, sleep=sleep,
                         jobs_since=jobs_since, policy=policy,
                         free_sources=dict.fromkeys(FREE_SOURCES, zoom_text))
