@@ -40,6 +40,7 @@ POLICIES = (
     ("non-english, text only", dict(pay_for="non-english", check="text")),
     ("non-english, probe (default)", dict(pay_for="non-english")),
     ("non-english, 30 s probe", dict(pay_for="non-english", probe_seconds=30)),
+    ("default, after dry-run --probe", dict(pay_for="non-english", dry_run_probes=True)),
 )
 
 
@@ -65,21 +66,23 @@ def ideal_paid(meeting: Any) -> bool:
 
 
 def run_policy(emu: Emulator, sc: Scenario, name: str, flags: dict[str, Any],
-               out: Path) -> dict[str, Any]:
+               out: Path, *, dry_run_probes: bool = False) -> dict[str, Any]:
     from zoom_assembly.demo import settings_for
     from zoom_assembly.pipeline import PollPlan, RunOptions, Selection, backfill
     from zoom_assembly.pipeline.pay_policy import PayRules, estimate_bill
-    from zoom_assembly.pipeline.runs import backfill_plan
+    from zoom_assembly.pipeline.runs import backfill_plan, probe_plan
 
     emu.reset()
     rules = PayRules(**flags)
     # Zoom's rate limits cost wall time only (listing 12 months x 10 users per pass), not money.
     settings = settings_for(emu.env()).with_overrides(zoom_requests_per_second=2000.0)
     selection = Selection(start=ANCHOR - timedelta(days=365), end=ANCHOR, all_users=True)
-    items, _ = backfill_plan(selection, settings, out)
-    bill = estimate_bill([(i.recordings, i.audio_seconds) for i in items if not i.reason], rules)
     options = RunOptions(out_dir=out, concurrency=50, workers=8,
                          poll=PollPlan.from_flags(emu.settings.speed, 0.02))
+    items, _ = backfill_plan(selection, settings, out)
+    todo = [i for i in items if not i.reason]
+    decided = probe_plan(todo, settings, options, rules) if dry_run_probes else {}
+    bill = estimate_bill([(i.recordings, i.audio_seconds) for i in todo], rules, decided)
     started = time.perf_counter()
     results = backfill(selection, settings, options, rules=rules)
     seconds = time.perf_counter() - started
@@ -123,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     with Emulator(scenario=sc, concurrency=50, speed=100_000.0) as emu, \
             tempfile.TemporaryDirectory() as tmp:
         for i, (name, flags) in enumerate(POLICIES):
-            rows.append(run_policy(emu, sc, name, flags, Path(tmp) / f"out{i}"))
+            flags = dict(flags)
+            probes = bool(flags.pop("dry_run_probes", False))
+            rows.append(run_policy(emu, sc, name, flags, Path(tmp) / f"out{i}",
+                                   dry_run_probes=probes))
     columns = ("policy", "billed_hours", "ideal_hours", "over_ideal_pct", "probe_hours",
                "decision_accuracy_pct", "non_english_left_with_zoom_text",
                "dry_run_expected_hours", "dry_run_error_pct", "completed")

@@ -242,3 +242,26 @@ def test_dry_run_says_which_recordings_are_paid_free_or_probed_and_bounds_the_bi
     garbled = sum(m.duration_s for m in scenario.find_all("garbled_zoom_transcript"))
     captions = scenario.find("spanish_captions").duration_s - 60
     assert billed - expected == garbled + captions
+
+
+def test_dry_run_with_probes_predicts_the_bill_the_backfill_then_runs_up(
+    builtin_harness: Harness,
+) -> None:
+    h = builtin_harness
+    result = h.run("backfill", "--from", FROM, "--to", TO, "--all-users", "--dry-run", "--json",
+                   "--probe", "--source", "auto")
+    assert result.code == 0, result.stderr
+    plan = [json.loads(x) for x in result.stdout.splitlines()]
+    todo = [x for x in plan if x["action"] == "transcribe"]
+    garbled = {m.uuid for m in h.emu.scenario.find_all("garbled_zoom_transcript")}
+    assert {x["meeting"]["uuid"] for x in todo if x["pay"] == "paid"} >= garbled
+    probes = sum(min(60.0, x["audio_seconds"]) for x in todo
+                 if "probe: " in (x["decision_reason"] or ""))
+    predicted = probes + sum(x["audio_seconds"] for x in todo if x["pay"] == "paid")
+    probed_by_dry_run = h.stats()["billing"]["sliced_jobs"]
+    assert probed_by_dry_run == sum("probe: " in (x["decision_reason"] or "") for x in todo)
+    code, _, err = backfill(h, "--all-users", "--source", "auto")
+    assert code == 0, err
+    billing = h.stats()["billing"]
+    assert billing["sliced_jobs"] == probed_by_dry_run  # the backfill probed nothing again
+    assert billing["audio_seconds"] == predicted
