@@ -128,3 +128,16 @@ def test_a_probe_is_never_taken_for_the_transcript_by_a_run_that_lost_its_ledger
     words = transcript_json(line)["words"]
     assert words[-1]["end"] > 120_000  # the whole meeting, not the probe's minute
     assert harness.stats()["billing"]["audio_seconds"] == 60.0 + meeting.duration_s
+
+
+def test_zoom_text_download_is_retried_like_audio_and_never_shows_the_token(
+    harness: Harness,
+) -> None:
+    harness.emu.inject("/zoom/rec/download", "500", count=2)
+    code, line, err = one(harness, "english", "--source", "zoom", "-v")
+    assert code == 0, err
+    assert transcript_json(line)["source"] == "zoom_transcript"
+    env = harness.emu.env()
+    for secret in (env["ZOOM_CLIENT_SECRET"], env["ASSEMBLYAI_API_KEY"]):
+        assert secret not in err and secret not in json.dumps(line)
+    assert "access_token=" not in err and "Bearer " not in err

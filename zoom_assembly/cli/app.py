@@ -212,6 +212,11 @@ def backfill_command(
     price_per_hour: Annotated[
         float, typer.Option("--price-per-hour", min=0, help="USD per audio hour, for --dry-run.")
     ] = 0.15,
+    probe: Annotated[
+        bool, typer.Option("--probe", help="With --dry-run: run the language probes now "
+                           "(billed, ~1 min of audio each) so the estimate is the bill; the "
+                           "backfill reuses their decisions.")
+    ] = False,
     *,
     flags: Flags,
 ) -> None:
@@ -243,8 +248,18 @@ def backfill_command(
             from .plan import print_plan
 
             with stdout_writes():
+                probes = None
+                if probe:
+                    from ..pipeline.runs import probe_plan
+
+                    plan_options = flags.run_options(again, concurrency=concurrency)
+
+                    def probes(items: list[Any]) -> dict[str, Any]:
+                        return probe_plan(items, settings, plan_options, rules, sink=renderer)
+
                 code = print_plan(selection, settings, flags.out, price_per_hour,
-                                  json_out=flags.json_out, sink=renderer, rules=rules)
+                                  json_out=flags.json_out, sink=renderer, rules=rules,
+                                  probe=probes)
             raise typer.Exit(code)
         run_options = flags.run_options(again, concurrency=concurrency,
                                         retry_failed=retry_failed)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Settings
 from ..errors import EXIT_OK
 from ..events import EventSink
-from ..pipeline import PlanItem, Selection, backfill_plan
+from ..pipeline import Decision, PlanItem, Selection, backfill_plan
 from ..pipeline.pay_policy import (
     FREE,
     PAID,
@@ -30,20 +31,33 @@ def print_plan(
     json_out: bool,
     sink: EventSink,
     rules: PayRules | None = None,
+    probe: Callable[[list[PlanItem]], dict[str, Decision]] | None = None,
 ) -> int:
-    """Print the plan (table, or JSON lines) and return exit code 0."""
+    """Print the plan (table, or JSON lines) and return exit code 0. ``probe``: decide the
+    meetings that need a probe now (``--probe``), so the estimate is the bill."""
     rules = rules or PayRules()
     items, done = backfill_plan(selection, settings, out, sink=sink)
     todo = [i for i in items if not i.reason and i.recordings.meeting.uuid not in done]
-    bill = estimate_bill([(i.recordings, i.audio_seconds) for i in todo], rules)
+    decided = probe(todo) if probe is not None else {}
+    bill = estimate_bill([(i.recordings, i.audio_seconds) for i in todo], rules, decided)
+
+    def action_of(item: PlanItem) -> str:
+        decision = decided.get(item.recordings.meeting.uuid)
+        if decision is not None:
+            return PAID if decision.source == "assemblyai" else FREE
+        return planned_action(item.recordings, rules)
+
     if json_out:
         for item in items:
             meeting = item.recordings.meeting
             state = ("done" if meeting.uuid in done else "skip" if item.reason else "transcribe")
-            pay = planned_action(item.recordings, rules) if state == "transcribe" else None
+            pay = action_of(item) if state == "transcribe" else None
+            decision = decided.get(meeting.uuid)
             sys.stdout.write(json_line({"meeting": meeting.to_json(), "action": state,
                                         "audio_seconds": item.audio_seconds,
-                                        "reason": item.reason or None, "pay": pay}) + "\n")
+                                        "reason": item.reason or None, "pay": pay,
+                                        "decision_reason": decision.reason if decision
+                                        else None}) + "\n")
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
@@ -59,13 +73,15 @@ def print_plan(
         minutes = f"{(item.audio_seconds or 0) / 60:.0f} min" if item.audio_seconds else "-"
         action = ("already done" if meeting.uuid in done
                   else f"skip: {item.reason}" if item.reason
-                  else _PAY_WORDS[planned_action(item.recordings, rules)])
+                  else _PAY_WORDS[action_of(item)])
         cells = (meeting.topic or meeting.uuid, meeting.id or "-", when, minutes, action)
         table.add_row(*(Text(terminal_safe(cell)) for cell in cells))
     console.print(table)
     for line in bill_lines(bill, len(todo), len(items), price_per_hour):
         console.print(Text(line))
-    console.print(f"({selection.start} to {selection.end}). Nothing was submitted.")
+    sent = (f"only the {len(decided)} probes, already decided and kept for the backfill"
+            if decided else "nothing")
+    console.print(f"({selection.start} to {selection.end}). Submitted: {sent}.")
     return EXIT_OK
 
 

@@ -23,7 +23,7 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from ..assembly import AmbiguousSubmit, AssemblyClient, JobStatus, TranscriptionOptions
@@ -91,8 +91,9 @@ class PayRules:
 class ZoomTextSource:
     """Zoom's transcript or captions of a recording's meeting (free); each file read once."""
 
-    def __init__(self, zoom: ZoomClient) -> None:
+    def __init__(self, zoom: ZoomClient, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.zoom = zoom
+        self.sleep = sleep
         self._cache: dict[str, Transcript] = {}
         self._lock = threading.Lock()
 
@@ -109,7 +110,7 @@ class ZoomTextSource:
             cached = self._cache.get(recording.file_id)
         if cached is not None:
             return cached
-        transcript = fetch_zoom_text(self.zoom, recording.zoom)
+        transcript = fetch_zoom_text(self.zoom, recording.zoom, sleep=self.sleep)
         if transcript.audio_duration is None or recording.duration_seconds:
             transcript = replace(transcript, audio_duration=recording.duration_seconds
                                  or transcript.audio_duration)
@@ -340,13 +341,21 @@ class BillEstimate:
 
 
 def estimate_bill(items: list[tuple[MeetingRecordings, float | None]],
-                  rules: PayRules) -> BillEstimate:
-    """The bill of ``items`` (a meeting and its audio seconds, for each to transcribe)."""
+                  rules: PayRules, decided: Mapping[str, Decision] | None = None) -> BillEstimate:
+    """The bill of ``items`` (a meeting and its audio seconds, for each to transcribe);
+    ``decided``: decisions already taken by probing (``--dry-run --probe``), by meeting UUID,
+    whose probes count in the bill."""
     counts = dict.fromkeys((PAID, FREE, PROBE), 0)
     seconds = dict.fromkeys((PAID, FREE, PROBE), 0.0)
     probe = 0.0
+    decided = decided or {}
     for recordings, audio in items:
         action = planned_action(recordings, rules)
+        decision = decided.get(recordings.meeting.uuid)
+        if action == PROBE and decision is not None:
+            start, end = probe_window(audio, rules.probe_seconds)
+            probe += (end - start) / 1000
+            action = PAID if decision.source == PAID_SOURCE else FREE
         counts[action] += 1
         seconds[action] += audio or 0.0
         if action == PROBE:

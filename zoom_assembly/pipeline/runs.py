@@ -14,7 +14,7 @@ from ..assembly import AssemblyClient
 from ..config import Settings
 from ..errors import OutputError
 from ..events import EventSink, RecordingStage, discard
-from ..ledger import Ledger
+from ..ledger import Ledger, LedgerEntry
 from ..media import LocalMedia, collect
 from ..models import MeetingInfo
 from ..zoom import ZoomClient, build_zoom_client, parse_meeting_ref
@@ -24,15 +24,18 @@ from .meeting import meeting_instances
 from .options import RunOptions
 from .pay_policy import (
     FREE_SOURCES,
+    PROBE,
     AssemblyProbe,
     PayPolicy,
     PayRules,
     WithoutProbes,
     ZoomTextSource,
+    planned_action,
 )
-from .recording import Recording
+from .recording import Decision, Recording
 from .results import RecordingResult
 from .sources import LocalFile, label_of
+from .zoom_intake import ZoomIntake
 
 
 def ensure_out_dir(out: Path) -> None:
@@ -73,7 +76,7 @@ def policy_pipeline(
 ) -> Pipeline:
     """The pipeline for Zoom meetings under the ``--source`` / ``--pay-for`` policy, with
     Zoom's text as its free sources."""
-    zoom_text = ZoomTextSource(clients.zoom)
+    zoom_text = ZoomTextSource(clients.zoom, sleep=sleep)
     probe = AssemblyProbe(
         clients.assembly, speech_models=options.transcription.speech_models,
         seconds=rules.probe_seconds, interval=options.poll.min_interval, sleep=sleep,
@@ -158,6 +161,42 @@ def backfill_plan(
             done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
                     if r.meeting_uuid}
     return items, done
+
+
+def probe_plan(
+    items: list[PlanItem],
+    settings: Settings,
+    options: RunOptions,
+    rules: PayRules,
+    *,
+    sink: EventSink = discard,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Decision]:
+    """``backfill --dry-run --probe``: decide now, for every meeting whose Zoom transcript
+    needs a probe, and keep each decision in the ledger of ``options.out_dir`` so that the
+    backfill itself reuses it (a probe is paid once). Decisions by meeting UUID."""
+    todo = [i.recordings for i in items
+            if not i.reason and planned_action(i.recordings, rules) == PROBE]
+    decisions: dict[str, Decision] = {}
+    if not todo:
+        return decisions
+    ensure_out_dir(options.out_dir)
+    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+        pipeline = policy_pipeline(rules, clients, ledger, options, sink=sink, sleep=sleep,
+                                   jobs_since=None)
+        intake = ZoomIntake(clients.zoom, clients.assembly, ledger, options,
+                            clock=time.monotonic, sink=sink)
+        for recordings in todo:
+            recording = intake.take(recordings)
+            if not isinstance(recording, Recording):
+                continue  # still processing, or nothing to transcribe: the run will say
+            ledger.ensure(LedgerEntry.for_meeting(
+                recording.meeting, recording.file_id, file_type=recording.file_type,
+                file_size=recording.file_size, source=recording.origin))
+            decision = pipeline.policy(recording)
+            ledger.record_decision(recording.file_id, decision.source, decision.reason)
+            decisions[recording.meeting.uuid] = decision
+    return decisions
 
 
 def local_recordings(files: list[LocalMedia], assembly: AssemblyClient) -> list[Recording]:

@@ -8,11 +8,14 @@ no word timing is invented. Speakers are the names of the ``Name: text`` cues.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import NoZoomText
+from ..errors import NoZoomText, TranscribeZoomError
 from ..langid import identify
 from ..models import Transcript, Utterance, Word
+from ..retry import RetryPolicy, Verdict, retry_call
 from .client import ZoomClient
 from .recordings import MeetingRecordings, RecordingFile
 
@@ -96,24 +99,41 @@ def parse_vtt(text: str, *, transcript_id: str, source: str) -> Transcript:
     )
 
 
-def download_text(zoom: ZoomClient, text: ZoomText, *, label: str) -> str:
-    """The file's text, fetched like audio: the app's Bearer token only to Zoom's hosts,
-    retried by the caller's policy, refused when Zoom answers a web page."""
+def _judge(exc: Exception) -> Verdict:
+    if isinstance(exc, TranscribeZoomError) and exc.retryable:
+        return Verdict(retry=True, reason=exc.code)
+    return Verdict(retry=False)
+
+
+def download_text(
+    zoom: ZoomClient, text: ZoomText, *, label: str,
+    policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """The file's text, fetched like audio: the app's Bearer token (a fresh one each try)
+    only to Zoom's hosts, a broken or refused download tried again, a web page refused."""
     what = f"Zoom's {'transcript' if text.source == 'zoom_transcript' else 'captions'} of " \
            f"'{label}'"
-    chunks: list[bytes] = []
-    size = 0
-    with zoom.open_download(text.file, what=what) as stream:
-        for chunk in stream:
-            size += len(chunk)
-            if size > MAX_VTT_BYTES:
-                raise NoZoomText(f"{what} is larger than a transcript can be; transcribe the "
-                                 "meeting with --source assemblyai.")
-            chunks.append(chunk)
-    return b"".join(chunks).decode("utf-8", errors="replace")
+
+    def attempt() -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        with zoom.open_download(text.file, what=what) as stream:
+            for chunk in stream:
+                size += len(chunk)
+                if size > MAX_VTT_BYTES:
+                    raise NoZoomText(f"{what} is larger than a transcript can be; transcribe "
+                                     "the meeting with --source assemblyai.")
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    body = retry_call(attempt, judge=_judge, policy=policy or RetryPolicy(), sleep=sleep)
+    return body.decode("utf-8", errors="replace")
 
 
-def fetch_zoom_text(zoom: ZoomClient, recordings: MeetingRecordings) -> Transcript:
+def fetch_zoom_text(
+    zoom: ZoomClient, recordings: MeetingRecordings, *,
+    policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
+) -> Transcript:
     """The meeting's best Zoom text as a transcript; :class:`NoZoomText` when it has none."""
     label = recordings.meeting.topic or recordings.meeting.uuid
     texts = zoom_text_files(recordings)
@@ -123,7 +143,7 @@ def fetch_zoom_text(zoom: ZoomClient, recordings: MeetingRecordings) -> Transcri
             "one, or transcribe it with --source assemblyai."
         )
     best = texts[0]
-    transcript = parse_vtt(download_text(zoom, best, label=label),
+    transcript = parse_vtt(download_text(zoom, best, label=label, policy=policy, sleep=sleep),
                            transcript_id=f"zoom:{best.file.id}", source=best.source)
     if not transcript.words:
         raise NoZoomText(f"Zoom's text of '{label}' is empty; transcribe it with --source "
