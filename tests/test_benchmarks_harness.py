@@ -41,3 +41,20 @@ def test_quick_mode_writes_every_section(tmp_path: Path) -> None:
     assert {goal["goal"].split(" (")[0] for goal in report["goals"]} >= {
         "makespan / bound", "client requests / recording", "transcribe-zoom --help"}
     assert "Goals" in done.stdout
+
+
+def test_pay_policy_benchmark_runs_every_policy(tmp_path: Path) -> None:
+    out = tmp_path / "pay.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.pay_policy", "--n", "10", "--json", str(out)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    from benchmarks.pay_policy import POLICIES
+
+    assert [row["policy"] for row in rows] == [name for name, _ in POLICIES]
+    assert all(row["completed"] == row["recordings"] == 10 for row in rows)
+    assert all(row["ideal_hours"] > 0 and row["billed_hours"] > 0 for row in rows)
