@@ -69,8 +69,8 @@ def run_policy(emu: Emulator, sc: Scenario, name: str, flags: dict[str, Any],
                out: Path, *, dry_run_probes: bool = False) -> dict[str, Any]:
     from zoom_assembly.demo import settings_for
     from zoom_assembly.pipeline import PollPlan, RunOptions, Selection, backfill
+    from zoom_assembly.pipeline.backfill import backfill_plan, probe_plan
     from zoom_assembly.pipeline.pay_policy import PayRules, estimate_bill
-    from zoom_assembly.pipeline.runs import backfill_plan, probe_plan
 
     emu.reset()
     rules = PayRules(**flags)

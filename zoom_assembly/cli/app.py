@@ -250,7 +250,7 @@ def backfill_command(
             with stdout_writes():
                 probes = None
                 if probe:
-                    from ..pipeline.runs import probe_plan
+                    from ..pipeline.backfill import probe_plan
 
                     plan_options = flags.run_options(again, concurrency=concurrency)
 

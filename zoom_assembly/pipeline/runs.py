@@ -1,98 +1,28 @@
-"""The library's entry points: what each command does, callable from Python too."""
+"""Entry points for one meeting and for local files (a backfill's are in ``backfill``)."""
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..assembly import AssemblyClient
 from ..config import Settings
-from ..errors import OutputError
-from ..events import EventSink, RecordingStage, discard
-from ..ledger import Ledger, LedgerEntry
+from ..events import EventSink, discard
+from ..ledger import Ledger
 from ..media import LocalMedia, collect
 from ..models import MeetingInfo
-from ..zoom import ZoomClient, build_zoom_client, parse_meeting_ref
-from .backfill import PlanItem, Selection, list_recordings, plan
+from ..zoom import parse_meeting_ref
+from .clients import ensure_out_dir, open_clients
 from .engine import Pipeline
 from .meeting import meeting_instances
 from .options import RunOptions
-from .pay_policy import (
-    FREE_SOURCES,
-    PROBE,
-    AssemblyProbe,
-    PayPolicy,
-    PayRules,
-    WithoutProbes,
-    ZoomTextSource,
-    planned_action,
-)
-from .recording import Decision, Recording
+from .pay_policy import PayRules
+from .pay_runs import policy_pipeline
+from .recording import Recording
 from .results import RecordingResult
-from .sources import LocalFile, label_of
-from .zoom_intake import ZoomIntake
-
-
-def ensure_out_dir(out: Path) -> None:
-    """Fail early, with one sentence, when the output folder cannot be created or written."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot create the output folder {out} ({exc.strerror or exc}); choose another "
-            "with --out."
-        ) from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise OutputError(f"Cannot write to the output folder {out}; choose another with --out.")
-
-
-@dataclass
-class Clients:
-    zoom: ZoomClient
-    assembly: AssemblyClient
-
-
-@contextmanager
-def open_clients(settings: Settings, sink: EventSink, pool_size: int = 16) -> Iterator[Clients]:
-    settings.require_zoom()
-    settings.require_assemblyai()
-    zoom = build_zoom_client(settings, sink=sink, pool_size=pool_size)
-    assembly = AssemblyClient(settings, sink=sink)
-    try:
-        yield Clients(zoom, assembly)
-    finally:
-        assembly.close()
-        zoom.api.session.close()
-
-
-def policy_pipeline(
-    rules: PayRules, clients: Clients, ledger: Ledger, options: RunOptions, *,
-    sink: EventSink, sleep: Callable[[float], None], jobs_since: datetime | None,
-) -> Pipeline:
-    """The pipeline for Zoom meetings under the ``--source`` / ``--pay-for`` policy, with
-    Zoom's text as its free sources."""
-    zoom_text = ZoomTextSource(clients.zoom, sleep=sleep)
-    probe = AssemblyProbe(
-        clients.assembly, speech_models=options.transcription.speech_models,
-        seconds=rules.probe_seconds, interval=options.poll.min_interval, sleep=sleep,
-    ) if rules.probes else None
-
-    def earlier(file_id: str) -> str | None:
-        row = ledger.get(file_id)
-        return row.decision_reason if row is not None else None
-
-    policy = PayPolicy(rules, zoom_text if rules.may_use_zoom else None, probe, earlier)
-    pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink, sleep=sleep,
-                        jobs_since=jobs_since, policy=policy,
-                        free_sources=dict.fromkeys(FREE_SOURCES, zoom_text))
-    if probe is not None:
-        pipeline.prior_jobs = WithoutProbes(pipeline.prior_jobs, probe)  # type: ignore[assignment]
-    return pipeline
+from .sources import LocalFile
 
 
 def transcribe_meetings(
@@ -120,83 +50,6 @@ def transcribe_meetings(
         pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
                                    sleep=sleep, jobs_since=min(starts, default=None))
         return pipeline.run(instances)
-
-
-def backfill(
-    selection: Selection,
-    settings: Settings,
-    options: RunOptions,
-    *,
-    rules: PayRules | None = None,
-    sink: EventSink = discard,
-    sleep: Callable[[float], None] = time.sleep,
-) -> list[RecordingResult]:
-    """Transcribe every recording the selection lists; resumable and exactly once per file
-    (``rules``: as for :func:`transcribe_meetings`)."""
-    ensure_out_dir(options.out_dir)
-
-    def listed(recordings: object) -> None:
-        meeting = getattr(recordings, "meeting", None)
-        if meeting is not None:
-            sink(RecordingStage("", label_of(meeting), "listed"))
-
-    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
-        since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
-        pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
-                                   sleep=sleep, jobs_since=since)
-        return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
-                                            on_listed=listed))
-
-
-def backfill_plan(
-    selection: Selection, settings: Settings, out_dir: Path, *, sink: EventSink = discard
-) -> tuple[list[PlanItem], set[str]]:
-    """What a backfill would do (``--dry-run``): items, and the meeting UUIDs already done."""
-    settings.require_zoom()
-    zoom = build_zoom_client(settings, sink=sink)
-    items = plan(list_recordings(zoom, selection, sink=sink))
-    done: set[str] = set()
-    if (out_dir / ".transcribe-zoom" / "ledger.sqlite").exists():
-        with Ledger.open(out_dir) as ledger:
-            done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
-                    if r.meeting_uuid}
-    return items, done
-
-
-def probe_plan(
-    items: list[PlanItem],
-    settings: Settings,
-    options: RunOptions,
-    rules: PayRules,
-    *,
-    sink: EventSink = discard,
-    sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, Decision]:
-    """``backfill --dry-run --probe``: decide now, for every meeting whose Zoom transcript
-    needs a probe, and keep each decision in the ledger of ``options.out_dir`` so that the
-    backfill itself reuses it (a probe is paid once). Decisions by meeting UUID."""
-    todo = [i.recordings for i in items
-            if not i.reason and planned_action(i.recordings, rules) == PROBE]
-    decisions: dict[str, Decision] = {}
-    if not todo:
-        return decisions
-    ensure_out_dir(options.out_dir)
-    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
-        pipeline = policy_pipeline(rules, clients, ledger, options, sink=sink, sleep=sleep,
-                                   jobs_since=None)
-        intake = ZoomIntake(clients.zoom, clients.assembly, ledger, options,
-                            clock=time.monotonic, sink=sink)
-        for recordings in todo:
-            recording = intake.take(recordings)
-            if not isinstance(recording, Recording):
-                continue  # still processing, or nothing to transcribe: the run will say
-            ledger.ensure(LedgerEntry.for_meeting(
-                recording.meeting, recording.file_id, file_type=recording.file_type,
-                file_size=recording.file_size, source=recording.origin))
-            decision = pipeline.policy(recording)
-            ledger.record_decision(recording.file_id, decision.source, decision.reason)
-            decisions[recording.meeting.uuid] = decision
-    return decisions
 
 
 def local_recordings(files: list[LocalMedia], assembly: AssemblyClient) -> list[Recording]:
