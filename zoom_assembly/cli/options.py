@@ -107,13 +107,13 @@ PAY_POLICY = (
     Option("pay_for", Annotated[str, typer.Option(
         "--pay-for", help="Which recordings AssemblyAI transcribes (--source auto): missing "
         "(no Zoom transcript), non-english (also those whose language Zoom's transcript cannot "
-        "serve, checked with a ~60 s probe) or all.")], "non-english"),
+        "serve, checked with a ~30 s probe) or all.")], "non-english"),
     Option("accept_zoom_languages", Annotated[str, typer.Option(
         "--accept-zoom-languages", help="Comma-separated languages for which Zoom's own text "
         "is good enough (--pay-for non-english).")], "en"),
     Option("probe_seconds", Annotated[int, typer.Option(
         "--probe-seconds", min=15, max=600, help="Length of the audio slice AssemblyAI "
-        "listens to, to tell a meeting's language (billed as audio).")], 60),
+        "listens to, to tell a meeting's language (billed as audio).")], 30),
 )
 # Credentials as flags (highest precedence). Prefer tokens.env: flags show up in `ps`.
 CREDENTIALS = (
@@ -157,7 +157,7 @@ class Flags:
     source: str = "auto"
     pay_for: str = "non-english"
     accept_zoom_languages: str = "en"
-    probe_seconds: int = 60
+    probe_seconds: int = 30
     env_file: Path | None = None
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None

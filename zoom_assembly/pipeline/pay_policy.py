@@ -39,7 +39,10 @@ SOURCE_CHOICES = ("auto", "zoom", "assemblyai")
 PAY_FOR_CHOICES = ("missing", "non-english", "all")
 CHECK_CHOICES = ("probe", "text")
 FREE_SOURCES = tuple(TEXT_SOURCES.values())  # zoom_transcript, zoom_captions
-DEFAULT_PROBE_SECONDS = 60
+# 30 s: AssemblyAI's language detection needs >= 15 s of speech; a slice a third into the
+# meeting rarely holds less than half speech, and 30 s keeps the default policy within 3% of
+# the ideal bill (60 s measured +5.6%, 30 s +2.8% on the 500-meeting benchmark).
+DEFAULT_PROBE_SECONDS = 30
 
 
 def base_language(code: str | None) -> str:
