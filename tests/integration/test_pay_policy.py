@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from zoom_assembly.emulator import Scenario
+from zoom_assembly.pipeline.pay_policy import DEFAULT_PROBE_SECONDS
 
 from .conftest import Harness, start_emulator
+
+PROBE = float(DEFAULT_PROBE_SECONDS)  # seconds billed for one language probe
 
 
 def one(h: Harness, tag: str, *args: str) -> tuple[int, dict[str, Any], str]:
@@ -38,7 +41,7 @@ def test_default_policy_uses_zoom_transcript_of_an_english_meeting_paying_only_a
     assert line["decision_reason"].startswith("zoom transcript, probe: en ")
     billing = harness.stats()["billing"]
     assert billing["jobs"] == billing["sliced_jobs"] == 1
-    assert billing["audio_seconds"] == billing["sliced_seconds"] == 60.0
+    assert billing["audio_seconds"] == billing["sliced_seconds"] == PROBE
 
 
 @pytest.mark.parametrize("tag, language", [("spanish_zoom_transcript", "es"),
@@ -56,7 +59,7 @@ def test_a_non_english_meeting_with_a_garbled_zoom_transcript_is_paid_for(
     assert line["decision_reason"].endswith("→ AssemblyAI")
     meeting = harness.emu.scenario.find(tag)
     billing = harness.stats()["billing"]
-    assert billing["audio_seconds"] == 60.0 + meeting.duration_s
+    assert billing["audio_seconds"] == PROBE + meeting.duration_s
 
 
 def test_captions_in_another_language_pay_without_a_probe(harness: Harness) -> None:
@@ -127,7 +130,7 @@ def test_a_probe_is_never_taken_for_the_transcript_by_a_run_that_lost_its_ledger
     meeting = harness.emu.scenario.find("english")
     words = transcript_json(line)["words"]
     assert words[-1]["end"] > 120_000  # the whole meeting, not the probe's minute
-    assert harness.stats()["billing"]["audio_seconds"] == 60.0 + meeting.duration_s
+    assert harness.stats()["billing"]["audio_seconds"] == PROBE + meeting.duration_s
 
 
 def test_zoom_text_download_is_retried_like_audio_and_never_shows_the_token(
