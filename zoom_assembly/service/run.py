@@ -1,0 +1,132 @@
+"""``serve`` as a library call: the clients, the ledger, the engine per batch, the HTTP server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..config import DEFAULT_ENV_FILE, Settings, read_env_file
+from ..errors import ConfigError, TranscribeZoomError, UsageError
+from ..events import EventSink, discard
+from ..ledger import Ledger, ledger_path
+from ..pipeline import Pipeline, RunOptions
+from ..pipeline.backfill import list_recordings
+from ..pipeline.runs import Clients, ensure_out_dir, open_clients
+from ..redact import Secret
+from .app import build_app
+from .core import Service, ServiceConfig
+
+SECRET_ENV = "ZOOM_WEBHOOK_SECRET_TOKEN"
+LEDGER_ENV = "TRANSCRIBE_ZOOM_LEDGER"
+
+
+def webhook_secret(env_file: Path | None = None,
+                   environ: Mapping[str, str] | None = None) -> Secret:
+    """The Zoom app's event-subscription secret token: environment > env file."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(SECRET_ENV, "").strip()
+    if not value:
+        path = env_file if env_file is not None else DEFAULT_ENV_FILE
+        value = read_env_file(path, explicit=env_file is not None).get(SECRET_ENV, "").strip()
+    if not value:
+        raise ConfigError(
+            f"No Zoom webhook secret token: set {SECRET_ENV} in the environment or in "
+            "tokens.env (Zoom app > Feature > Event Subscriptions > Secret Token)."
+        )
+    return Secret(value)
+
+
+def resolve_ledger(url: str | None, out_dir: Path) -> Path:
+    """Where the ledger lives: ``--ledger`` / ``TRANSCRIBE_ZOOM_LEDGER`` (a path or
+    ``sqlite:///path``), else ``<out>/.transcribe-zoom/ledger.sqlite``."""
+    if not url or not url.strip():
+        return ledger_path(out_dir)
+    url = url.strip()
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("postgresql", "postgres"):
+        raise UsageError(
+            "This version keeps its ledger in SQLite only; PostgreSQL ledgers (for several "
+            "replicas) are not supported yet, so give --ledger a file path or leave it out.",
+            code="bad_ledger",
+        )
+    if scheme == "sqlite":  # sqlite:///relative/path, sqlite:////absolute/path
+        rest = url.split(":", 1)[1].removeprefix("///")
+        if not rest:
+            raise UsageError("--ledger sqlite:/// names no file; give sqlite:///path.",
+                             code="bad_ledger")
+        return Path(rest)
+    if scheme and len(scheme) > 1:
+        raise UsageError(f"--ledger {scheme}://… is not a ledger this version knows; give a "
+                         "file path or sqlite:///path.", code="bad_ledger")
+    return Path(url)
+
+
+def build_service(
+    clients: Clients,
+    ledger: Ledger,
+    options: RunOptions,
+    config: ServiceConfig,
+    *,
+    sink: EventSink = discard,
+) -> Service:
+    """The service over real clients: each batch's engine asks AssemblyAI to call back
+    (when there is a public URL, the status poll then slows to the safety net) and the sweep
+    lists through backfill's code."""
+    since = datetime.now(UTC) - timedelta(days=config.sweep_days + 1)
+
+    def make_engine(sleep: Callable[[float], None], engine_sink: EventSink) -> Pipeline:
+        fields = service.request_fields()
+        run = options
+        if fields:
+            poll = replace(options.poll,
+                           min_interval=max(options.poll.min_interval, config.safety_poll),
+                           max_interval=max(options.poll.max_interval, config.safety_poll))
+            transcription = replace(options.transcription,
+                                    extra={**options.transcription.extra, **fields})
+            run = replace(options, transcription=transcription, poll=poll)
+        return Pipeline(clients.zoom, clients.assembly, ledger, run, sink=engine_sink,
+                        sleep=sleep, jobs_since=since)
+
+    def check_credentials() -> str | None:
+        try:
+            clients.zoom.granted_scopes()
+        except TranscribeZoomError as exc:
+            return exc.message
+        return None
+
+    service = Service(
+        config, ledger, make_engine,
+        list_meetings=lambda selection: list_recordings(clients.zoom, selection, sink=sink),
+        check_credentials=check_credentials, sink=sink,
+    )
+    return service
+
+
+def serve(
+    settings: Settings,
+    options: RunOptions,
+    config: ServiceConfig,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    ledger: str | None = None,
+    sink: EventSink = discard,
+) -> None:
+    """Run the service until SIGTERM or Ctrl-C: stop accepting, answer the requests in
+    progress, let the calls in progress finish; jobs in flight stay in the ledger and the
+    next start resumes them."""
+    import uvicorn
+
+    ensure_out_dir(options.out_dir)
+    path = resolve_ledger(ledger, options.out_dir)
+    with open_clients(settings, sink) as clients, Ledger(path) as opened:
+        service = build_service(clients, opened, options, config, sink=sink)
+        server = uvicorn.Server(uvicorn.Config(
+            build_app(service), host=host, port=port, log_level="warning",
+            access_log=False, lifespan="on",
+        ))
+        server.run()
