@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +14,7 @@ from urllib.parse import urlsplit
 
 from ..config import DEFAULT_ENV_FILE, Settings, read_env_file
 from ..errors import ConfigError, TranscribeZoomError, UsageError
-from ..events import EventSink, discard
+from ..events import EventSink, Notice, discard
 from ..ledger import Ledger, ledger_path
 from ..pipeline import Pipeline, RunOptions
 from ..pipeline.backfill import list_recordings
@@ -72,6 +75,7 @@ def build_service(
     config: ServiceConfig,
     *,
     sink: EventSink = discard,
+    sweep: bool = True,
 ) -> Service:
     """The service over real clients: each batch's engine asks AssemblyAI to call back
     (when there is a public URL, the status poll then slows to the safety net) and the sweep
@@ -100,10 +104,57 @@ def build_service(
 
     service = Service(
         config, ledger, make_engine,
-        list_meetings=lambda selection: list_recordings(clients.zoom, selection, sink=sink),
+        list_meetings=(lambda selection: list_recordings(clients.zoom, selection, sink=sink))
+        if sweep else None,
         check_credentials=check_credentials, sink=sink,
     )
     return service
+
+
+class BackgroundServer:
+    """The service's app served by uvicorn on a thread (tests, benchmarks, embedding): the
+    app's lifespan starts and stops the service as ``serve`` does."""
+
+    def __init__(self, service: Service, host: str = "127.0.0.1", port: int = 0) -> None:
+        import socket
+
+        import uvicorn
+
+        self.service = service
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, port))
+        self.url = f"http://{host}:{self._sock.getsockname()[1]}"
+        self._server = uvicorn.Server(uvicorn.Config(
+            build_app(service), log_config=None, log_level="warning", access_log=False,
+            lifespan="on", timeout_graceful_shutdown=5,
+        ))
+        self._thread: threading.Thread | None = None
+
+    def start(self, timeout: float = 10.0) -> BackgroundServer:
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
+            name="transcribe-zoom-serve", daemon=True)
+        self._thread.start()
+        ready = threading.Event()
+        while not self._server.started:
+            if not self._thread.is_alive() or ready.wait(0.01) or timeout <= 0:
+                raise RuntimeError(f"the service did not start on {self.url}")
+            timeout -= 0.01
+        return self
+
+    def stop(self) -> None:
+        """Like SIGTERM: stop accepting, answer what is in progress, stop the service."""
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(60)
+        self._sock.close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 def serve(
@@ -129,4 +180,9 @@ def serve(
             build_app(service), host=host, port=port, log_level="warning",
             access_log=False, lifespan="on",
         ))
-        server.run()
+        # uvicorn answers SIGTERM/SIGINT with a graceful shutdown, then raises the signal
+        # again for the handlers it replaced: by then the service has stopped as asked.
+        with suppress(KeyboardInterrupt):
+            server.run()
+    sink(Notice("The service stopped; jobs in flight are in the ledger and the next start "
+                "resumes them."))
