@@ -412,3 +412,24 @@ def test_chunked_body_over_the_size_limit_is_refused(harness: Harness) -> None:
         "x-zm-request-timestamp": str(int(NOW)), "x-zm-signature": "v0=x"})
     assert "content-length" not in reply.request.headers
     assert reply.status_code == 413
+
+
+def test_callback_before_the_job_is_followed_is_matched_when_the_batch_next_sleeps(
+        tmp_path: Path) -> None:
+    h = Harness(tmp_path, hold=threading.Event())
+    h.service.start()
+    try:
+        h.post_zoom(completed_event())
+        assert _wait_for(lambda: len(h.engines) == 1)
+        follower = h.engines[0].follower
+        reply = h.client.post(
+            "/assemblyai/webhook", json={"transcript_id": "t1", "status": "completed"},
+            headers={ASSEMBLYAI_AUTH_HEADER: h.service.callback_secret.reveal()})
+        assert reply.status_code == 200
+        assert follower.checked.count("t1") >= 1  # not followed yet: kept for later
+        h.followed["t1"] = "m4a-file"  # the submit call returned: the engine follows it now
+        assert _wait_for(lambda: "t1" not in h.service.worker._early)
+        assert follower.checked[-1] == "t1"
+    finally:
+        h.hold.set()  # type: ignore[union-attr]
+        h.service.stop()

@@ -8,13 +8,16 @@ engine reads a row left ``submitting`` as a crashed run's, so two batches must n
 meeting. Across processes the ledger's conditional claims keep every file paid for once.
 
 An AssemblyAI callback makes the batch following that job check it now and wakes its
-scheduler; the slow status poll stays as the safety net for callbacks that never come.
+scheduler; the slow status poll stays as the safety net for callbacks that never come. A
+callback can beat the engine to following its own job (a short job ends while the submit
+call is still returning): it is kept for a while and matched when the batch next sleeps.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from ..errors import Terminated, TranscribeZoomError
@@ -26,17 +29,24 @@ from ..zoom import MeetingRecordings
 PipelineFactory = Callable[[Callable[[float], None]], Pipeline]
 
 
+EARLY_CALLBACK_MEMORY = 600.0  # seconds an unmatched callback is kept for its job to appear
+
+
 class Waker:
     """The sleep of one batch's scheduler: a callback cuts it short, a shutdown ends the run
-    (:class:`Terminated`: calls in progress finish, jobs in flight stay in the ledger)."""
+    (:class:`Terminated`: calls in progress finish, jobs in flight stay in the ledger).
+    ``before`` runs first and returns True when there is work now (no sleep then)."""
 
-    def __init__(self) -> None:
+    def __init__(self, before: Callable[[], bool] = lambda: False) -> None:
         self._event = threading.Event()
         self._stopping = False
+        self._before = before
 
     def sleep(self, seconds: float) -> None:
         if self._stopping:
             raise Terminated()
+        if self._before():
+            return
         self._event.wait(seconds)
         self._event.clear()
         if self._stopping:
@@ -59,6 +69,7 @@ class ServiceWorker:
         *,
         max_batches: int = 4,
         sink: EventSink = discard,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._make_pipeline = make_pipeline
         self._sink = sink
@@ -68,6 +79,8 @@ class ServiceWorker:
         self._idle = threading.Condition(self._lock)
         self._in_work: set[str] = set()  # meeting uuids queued or in a running batch
         self._batches: dict[int, tuple[Pipeline, Waker]] = {}
+        self._early: dict[str, float] = {}  # transcript id -> when its callback came
+        self._monotonic = monotonic
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._dispatcher: threading.Thread | None = None
@@ -93,7 +106,25 @@ class ServiceWorker:
             if file_id is not None:
                 waker.wake()
                 return file_id
+        with self._lock:
+            if batches:  # maybe a job about to be followed: matched when its batch sleeps
+                self._early[transcript_id] = self._monotonic()
         return None
+
+    def _match_early(self, pipeline: Pipeline) -> bool:
+        """Callbacks that came before ``pipeline`` followed their job: check those now."""
+        with self._lock:
+            if not self._early:
+                return False
+            now = self._monotonic()
+            for tid in [t for t, at in self._early.items() if now - at > EARLY_CALLBACK_MEMORY]:
+                del self._early[tid]
+            early = list(self._early)
+        matched = [tid for tid in early if pipeline.follower.check_now(tid) is not None]
+        with self._lock:
+            for tid in matched:
+                self._early.pop(tid, None)
+        return bool(matched)
 
     def in_work(self) -> int:
         """Meetings queued or being transcribed by this process."""
@@ -152,9 +183,11 @@ class ServiceWorker:
             thread.start()
 
     def _run_batch(self, batch: Sequence[MeetingRecordings]) -> None:
-        waker = Waker()
+        engine: list[Pipeline] = []
+        waker = Waker(before=lambda: bool(engine) and self._match_early(engine[0]))
         try:
             pipeline = self._make_pipeline(waker.sleep)
+            engine.append(pipeline)
             with self._lock:
                 self._batches[id(waker)] = (pipeline, waker)
                 stopping = self._stopping.is_set()
