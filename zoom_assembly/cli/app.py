@@ -348,8 +348,9 @@ def serve_command(
                                       "proxy, keep the loopback default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8080,
     public_url: Annotated[str | None, typer.Option(
-        "--public-url", help="The https URL Zoom and AssemblyAI reach this service at "
-        "(without it AssemblyAI is polled, not asked to call back).")] = None,
+        "--public-url", envvar="TRANSCRIBE_ZOOM_PUBLIC_URL", help="The https URL Zoom and "
+        "AssemblyAI reach this service at (without it AssemblyAI is polled, not asked to "
+        "call back).")] = None,
     ledger: Annotated[str | None, typer.Option(
         "--ledger", envvar="TRANSCRIBE_ZOOM_LEDGER",
         help="Ledger file (default <out>/.transcribe-zoom/ledger.sqlite).")] = None,
