@@ -16,7 +16,7 @@ from zoom_assembly.config import load_settings
 from zoom_assembly.emulator import Emulator, Scenario
 from zoom_assembly.ledger import Ledger
 from zoom_assembly.pipeline import RunOptions
-from zoom_assembly.pipeline.runs import open_clients
+from zoom_assembly.pipeline.clients import open_clients
 from zoom_assembly.redact import Secret
 from zoom_assembly.service import Service, ServiceConfig
 from zoom_assembly.service.run import BackgroundServer, build_service

@@ -19,7 +19,7 @@ from ..events import EventSink, Notice, discard
 from ..ledger import Ledger, ledger_path
 from ..pipeline import Pipeline, RunOptions
 from ..pipeline.backfill import list_recordings
-from ..pipeline.runs import Clients, ensure_out_dir, open_clients
+from ..pipeline.clients import Clients, ensure_out_dir, open_clients
 from ..redact import Secret
 from .app import build_app
 from .core import Service, ServiceConfig
