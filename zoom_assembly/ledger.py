@@ -59,6 +59,18 @@ CREATE INDEX IF NOT EXISTS recordings_state ON recordings (state);
 CREATE INDEX IF NOT EXISTS recordings_audio_url_key ON recordings (audio_url_key);
 """
 
+# Webhook deliveries the service accepted (``serve``): one row per event, counted per delivery,
+# so a duplicate is recognised and answered without doing anything again. Not versioned with
+# the recordings table: it is created when missing and older readers never look at it.
+_EVENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS webhook_events (
+    event_key TEXT PRIMARY KEY,  -- digest of the event name, meeting uuid and file ids
+    event TEXT NOT NULL, meeting_uuid TEXT, event_ts INTEGER,
+    deliveries INTEGER NOT NULL DEFAULT 1,
+    received_at TEXT NOT NULL, last_received_at TEXT NOT NULL
+)
+"""
+
 _METADATA = ("meeting_uuid", "meeting_id", "topic", "start_time", "host", "file_type", "file_size")
 _URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s\"'<>]+")
 
@@ -279,6 +291,7 @@ class Ledger:
         conn.execute("PRAGMA synchronous = FULL")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
+            conn.execute(_EVENTS_SCHEMA)
             return
         with self._transaction():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -295,6 +308,7 @@ class Ledger:
             elif version == 1:  # schema 2 adds the decision columns
                 conn.execute("ALTER TABLE recordings ADD COLUMN transcript_source TEXT")
                 conn.execute("ALTER TABLE recordings ADD COLUMN decision_reason TEXT")
+            conn.execute(_EVENTS_SCHEMA)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @staticmethod
@@ -518,6 +532,34 @@ class Ledger:
                 (source, scrub(reason), self._clock(), recording_file_id),
             )
         return cursor.rowcount == 1
+
+    def record_event(
+        self, event_key: str, event: str, meeting_uuid: str | None, event_ts: int | None
+    ) -> bool:
+        """Record one webhook delivery; True for the first delivery of ``event_key``, False
+        for a duplicate (its delivery count goes up). Nothing secret is given or stored."""
+        now = self._clock()
+        self.check_same_file()
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO webhook_events (event_key, event, meeting_uuid, event_ts,"
+                " received_at, last_received_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (event_key) DO NOTHING",
+                (event_key, event, meeting_uuid, event_ts, now, now),
+            )
+            if cursor.rowcount == 1:
+                return True
+            conn.execute(
+                "UPDATE webhook_events SET deliveries = deliveries + 1, last_received_at = ?"
+                " WHERE event_key = ?", (now, event_key),
+            )
+        return False
+
+    def event_deliveries(self) -> dict[str, int]:
+        """event_key -> deliveries received, for every webhook event recorded."""
+        with self._locked() as conn:
+            rows = conn.execute("SELECT event_key, deliveries FROM webhook_events").fetchall()
+        return {row[0]: row[1] for row in rows}
 
     def reset_to_pending(self, recording_file_id: str) -> bool:
         """Back to pending to be claimed again (keeps attempts); never undoes a completion."""

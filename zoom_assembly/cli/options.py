@@ -115,6 +115,20 @@ PAY_POLICY = (
         "--probe-seconds", min=15, max=600, help="Length of the audio slice AssemblyAI "
         "listens to, to tell a meeting's language (billed as audio).")], 30),
 )
+# Whose recordings a long-running command takes (serve); backfill's own flags say the same.
+SELECTION = (
+    Option("user", Annotated[list[str] | None, typer.Option(
+        "--user", help="A user's email or ID (repeatable).")], None),
+    Option("all_users", Annotated[bool, typer.Option(
+        "--all-users", help="Every active and deactivated user (the default for serve).")],
+        False),
+    Option("account", Annotated[bool, typer.Option(
+        "--account", help="The account-wide listing (needs its scope).")], False),
+    Option("topic", Annotated[str | None, typer.Option(
+        "--topic", help="Only topics matching this regex.")], None),
+    Option("min_duration", Annotated[int, typer.Option(
+        "--min-duration", min=0, help="Skip meetings shorter (minutes).")], 0),
+)
 # Credentials as flags (highest precedence). Prefer tokens.env: flags show up in `ps`.
 CREDENTIALS = (
     Option("env_file", EnvFileOpt, None),
@@ -158,6 +172,11 @@ class Flags:
     pay_for: str = "non-english"
     accept_zoom_languages: str = "en"
     probe_seconds: int = 30
+    user: list[str] | None = None
+    all_users: bool = False
+    account: bool = False
+    topic: str | None = None
+    min_duration: int = 0
     env_file: Path | None = None
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None

@@ -45,6 +45,8 @@ def _zoom_routes(prefix: str) -> list[Route]:
         Route(f"{v2}/{{rest:path}}", zoom_api.unknown_route,
               methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route(f"{prefix}/rec/download/{{file_token}}", zoom_download.download),
+        # What webhook payloads link to; the same authorization (the event's download_token).
+        Route(f"{prefix}/rec/webhook_download/{{file_token}}", zoom_download.download),
         Route(f"{prefix}/storage/{{file_token}}", zoom_download.storage),
     ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 import zlib
 from collections import Counter, deque
@@ -85,6 +86,7 @@ class Job:
     deleted: bool = False
     server_error: bool = False
     webhook_status_code: int | None = None
+    webhook_calls: int = 0
 
 
 class JobManager:
@@ -97,6 +99,8 @@ class JobManager:
         self._tasks: set[asyncio.Task[None]] = set()
         self._active = 0
         self._client: httpx.AsyncClient | None = None
+        self._webhook_rng: random.Random | None = None
+        self._webhook_seed = 0
 
     # -- queue ---------------------------------------------------------------------------------
 
@@ -240,9 +244,21 @@ class JobManager:
         return Heard(None, duration_ms, words, "en")
 
     async def _notify(self, job: Job) -> None:
+        """POST ``{transcript_id, status}`` to the job's ``webhook_url`` with its auth header;
+        per the seeded knobs, late, twice or never."""
         url = job.params.get("webhook_url")
         if not url:
             return
+        settings = self.st.settings
+        if self._webhook_rng is None or self._webhook_seed != settings.webhook_seed:
+            self._webhook_seed = settings.webhook_seed
+            self._webhook_rng = random.Random(settings.webhook_seed)
+        if self._webhook_rng.random() < settings.webhook_drop_rate:
+            job.webhook_status_code = None
+            return
+        copies = 2 if self._webhook_rng.random() < settings.webhook_duplicate_rate else 1
+        if settings.webhook_delay_seconds > 0:
+            await asyncio.sleep(settings.webhook_delay_seconds)
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
         headers = {}
@@ -251,13 +267,15 @@ class JobManager:
         )
         if name and value is not None:
             headers[str(name)] = str(value)
-        try:
-            response = await self._client.post(
-                str(url), json={"transcript_id": job.id, "status": job.status}, headers=headers
-            )
-            job.webhook_status_code = response.status_code
-        except httpx.HTTPError:
-            job.webhook_status_code = None
+        for _ in range(copies):
+            try:
+                response = await self._client.post(
+                    str(url), json={"transcript_id": job.id, "status": job.status},
+                    headers=headers)
+                job.webhook_status_code = response.status_code
+            except httpx.HTTPError:
+                job.webhook_status_code = None
+            job.webhook_calls += 1
 
     # -- bookkeeping ---------------------------------------------------------------------------
 

@@ -131,6 +131,40 @@ class Emulator:
         """Forget jobs, uploads, stats and scripted faults; fault knobs back to initial values."""
         self._call(reset_state(self._state))
 
+    # -- Zoom's event subscription ---------------------------------------------------------------
+
+    def subscribe_zoom_webhooks(self, url: str, secret_token: str, **knobs: Any) -> None:
+        """Send Zoom events to ``url`` signed with ``secret_token`` (knobs: see
+        :class:`~.zoom_webhooks.ZoomSubscription`)."""
+        from .zoom_webhooks import ZoomSubscription
+
+        self._state.zoom_webhooks.subscribe(ZoomSubscription(url, secret_token, **knobs))
+
+    def validate_zoom_endpoint(self) -> bool:
+        """Zoom's URL validation against the subscribed URL: True when it answers right."""
+        return bool(self._result(self._state.zoom_webhooks.validate()))
+
+    def complete_recording(self, key: str) -> None:
+        """The recording of meeting ``key`` (a scenario tag or a UUID) is done: Zoom sends
+        ``recording.completed`` to the subscribed URL (in the background)."""
+        scenario = self._state.scenario
+        meeting = scenario.meeting_by_uuid(key) or scenario.find(key)
+        webhooks = self._state.zoom_webhooks
+
+        async def announce() -> None:
+            webhooks.recording_completed(meeting)
+
+        self._result(announce())
+
+    def zoom_webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Every delivery attempt so far: event, meeting_uuid, attempt, status_code."""
+        return list(self._state.zoom_webhooks.summary()["deliveries"])
+
+    def _result(self, coroutine: Any) -> Any:
+        if self._loop is None or not self.running:
+            raise RuntimeError("the emulator is not running")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
+
     def _call(self, coroutine: Any) -> None:
         if self._loop is not None and self.running:
             with contextlib.suppress(FutureTimeout, RuntimeError):
@@ -188,6 +222,7 @@ class Emulator:
             return
         if self.running:
             self._call(self._state.jobs.shutdown())
+            self._call(self._state.zoom_webhooks.close())
         self._server.should_exit = True
         self._thread.join(timeout=15)
         self._server = self._thread = self._loop = None

@@ -15,6 +15,7 @@ from .tokens import Clock, PageTokens, Signer, ZoomTokens, b64url
 
 if TYPE_CHECKING:
     from .jobs import JobManager
+    from .zoom_webhooks import ZoomWebhooks
 
 ALL_SCOPES = (
     "user:read:list_users:admin",
@@ -92,6 +93,11 @@ class AssemblySettings:
     known_speech_models: tuple[str, ...] = KNOWN_SPEECH_MODELS
     retired_speech_models: tuple[str, ...] = RETIRED_SPEECH_MODELS
     require_speech_models: bool = True  # AssemblyAI answers 400 without it since 2026
+    # Callbacks to ``webhook_url`` (seeded): sent late, twice, or never.
+    webhook_delay_seconds: float = 0.0
+    webhook_duplicate_rate: float = 0.0
+    webhook_drop_rate: float = 0.0
+    webhook_seed: int = 0
 
 
 @dataclass
@@ -111,13 +117,16 @@ class EmulatorState:
     zoom_tokens: ZoomTokens = field(init=False)
     page_tokens: PageTokens = field(init=False)
     jobs: JobManager = field(init=False)
+    zoom_webhooks: ZoomWebhooks = field(init=False)
 
     def __post_init__(self) -> None:
         from .jobs import JobManager
+        from .zoom_webhooks import ZoomWebhooks
 
         self.zoom_tokens = ZoomTokens(self.signer, self.clock)
         self.page_tokens = PageTokens(self.clock)
         self.jobs = JobManager(self)
+        self.zoom_webhooks = ZoomWebhooks(self)
 
     @property
     def upload_prefix(self) -> str:

@@ -71,6 +71,16 @@ class Follower:
             self._in_flight[job.transcript_id] = job
         self.scheduler.schedule(delay, job)
 
+    def check_now(self, transcript_id: str) -> str | None:
+        """A callback said ``transcript_id`` ended: check it now rather than at its next due
+        time. The recording file id when this follower has that job in flight, else None."""
+        with self._lock:
+            job = self._in_flight.get(transcript_id)
+        if job is None:
+            return None
+        self.scheduler.schedule(0.0, job)
+        return job.recording.file_id
+
     def tasks(self, due: Sequence[Job]) -> list[Task]:
         """Checks share one task (a list call covers many), each fetch gets its own. A job
         settled early may still have an entry in the heap: skipped here, so nothing is

@@ -24,13 +24,18 @@ from .pay_policy import (
 def policy_pipeline(
     rules: PayRules, clients: Clients, ledger: Ledger, options: RunOptions, *,
     sink: EventSink, sleep: Callable[[float], None], jobs_since: datetime | None,
+    probe_interval: float | None = None,
 ) -> Pipeline:
     """The pipeline for Zoom meetings under ``rules``, with Zoom's text as its free sources;
-    a recording probed by an earlier run (its reason in the ledger) is not probed again."""
+    a recording probed by an earlier run (its reason in the ledger) is not probed again.
+    ``probe_interval``: how often a probe is checked (default the poll plan's shortest pause;
+    a service whose jobs call back polls them slowly, but a probe has no callback)."""
     zoom_text = ZoomTextSource(clients.zoom, sleep=sleep)
     probe = AssemblyProbe(
         clients.assembly, speech_models=options.transcription.speech_models,
-        seconds=rules.probe_seconds, interval=options.poll.min_interval, sleep=sleep,
+        seconds=rules.probe_seconds,
+        interval=options.poll.min_interval if probe_interval is None else probe_interval,
+        sleep=sleep,
     ) if rules.probes else None
 
     def earlier(file_id: str) -> str | None:

@@ -1,0 +1,313 @@
+"""What the service does with each delivery, apart from HTTP: verify, record, hand to the engine.
+
+Zoom events and AssemblyAI callbacks are verified (see :mod:`.signatures`), recorded in the
+ledger and answered at once; the transcription happens on the :class:`~.worker.ServiceWorker`.
+A sweep over the last days, through backfill's listing, catches what no event announced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from ..errors import TranscribeZoomError
+from ..events import Event, EventSink, Notice, RecordingDone, discard
+from ..ledger import Ledger, Row
+from ..pipeline import Pipeline, Selection
+from ..redact import Secret
+from ..zoom import MeetingRecordings
+from ..zoom.recordings import parse_meeting
+from .metrics import Metrics
+from .signatures import (
+    ASSEMBLYAI_AUTH_HEADER,
+    assemblyai_authentic,
+    encrypted_token,
+    new_callback_secret,
+    zoom_rejection,
+)
+from .worker import ServiceWorker
+
+URL_VALIDATION = "endpoint.url_validation"
+RECORDING_EVENTS = ("recording.completed", "recording.transcript_completed")
+ZOOM_PATH = "/zoom/webhook"
+ASSEMBLYAI_PATH = "/assemblyai/webhook"
+
+# Builds the engine for one batch from the sleep its scheduler uses and the sink it reports to.
+EngineFactory = Callable[[Callable[[float], None], EventSink], Pipeline]
+Listing = Callable[[Selection], Iterable[MeetingRecordings]]
+
+
+@dataclass(frozen=True)
+class ServiceScope:
+    """Whose recordings the service transcribes: the same filters as backfill."""
+
+    users: tuple[str, ...] = ()
+    all_users: bool = False
+    account: bool = False
+    topic: re.Pattern[str] | None = None
+    min_duration_minutes: int = 0
+
+    def __post_init__(self) -> None:
+        self.selection(date(2000, 1, 1), date(2000, 1, 1))  # one clear error for a bad scope
+
+    def selection(self, start: date, end: date) -> Selection:
+        return Selection(start=start, end=end, users=self.users, all_users=self.all_users,
+                         account=self.account, topic=self.topic,
+                         min_duration_minutes=self.min_duration_minutes)
+
+    def accepts(self, recordings: MeetingRecordings) -> bool:
+        """An announced meeting is in scope: its host among ``users`` (when given), its
+        topic and duration passing the filters."""
+        if self.users:
+            host = {(recordings.meeting.host_email or "").lower(),
+                    (recordings.meeting.host_id or "").lower()} - {""}
+            if not host & {u.lower() for u in self.users}:
+                return False
+        return self.selection(date(2000, 1, 1), date(2000, 1, 1)).accepts(recordings)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    zoom_secret: Secret
+    public_url: str | None = None  # where Zoom and AssemblyAI reach this service
+    scope: ServiceScope = field(default_factory=lambda: ServiceScope(all_users=True))
+    sweep_every: float = 600.0  # seconds between reconciliation sweeps (0: never)
+    sweep_days: int = 2  # how many days back a sweep looks
+    safety_poll: float = 300.0  # seconds between status checks when callbacks are expected
+    # Batches running at once: a meeting announced while every slot is busy waits for one
+    # job's time (measured: 4 slots put 2.25 s on a trickle of 10 events, 16 slots 0.15 s).
+    max_batches: int = 16
+
+    @property
+    def callback_url(self) -> str | None:
+        return f"{self.public_url.rstrip('/')}{ASSEMBLYAI_PATH}" if self.public_url else None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Mapping[str, Any]
+
+
+class _Hidden(str):
+    """A request field value that never shows itself in a repr (the callback secret)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'********'"
+
+
+def event_key(event: str, recordings: MeetingRecordings) -> str:
+    """The identity of one event, the same for every delivery of it."""
+    files = sorted(f.id for f in (*recordings.files, *recordings.participant_files))
+    text = "\n".join([event, recordings.meeting.uuid, *files])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Service:
+    """The webhooks' handlers, the sweep, and the state ``/``, ``/healthz`` and ``/metrics``
+    show. The engine and the ledger do the work; this class only routes to them."""
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        ledger: Ledger,
+        make_engine: EngineFactory,
+        *,
+        list_meetings: Listing | None = None,
+        check_credentials: Callable[[], str | None] = lambda: None,
+        sink: EventSink = discard,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.metrics = Metrics()
+        self.callback_secret = new_callback_secret()
+        self._list_meetings = list_meetings
+        self._check_credentials = check_credentials
+        self._credentials: tuple[float, str | None] | None = None
+        self._sink = sink
+        self._clock = clock
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._announced: dict[str, float] = {}  # meeting uuid -> when its event came
+        self._called_back: dict[str, float] = {}  # file id -> when its callback came
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+        self.worker = ServiceWorker(lambda sleep: make_engine(sleep, self._observe),
+                                    max_batches=config.max_batches, sink=self._observe)
+
+    # -- what the engine is asked to send AssemblyAI -------------------------------------------
+    def request_fields(self) -> dict[str, object]:
+        """``webhook_url`` and its auth header for every job (none without ``public_url``)."""
+        url = self.config.callback_url
+        if url is None:
+            return {}
+        return {"webhook_url": url, "webhook_auth_header_name": ASSEMBLYAI_AUTH_HEADER,
+                "webhook_auth_header_value": _Hidden(self.callback_secret.reveal())}
+
+    # -- Zoom -----------------------------------------------------------------------------------
+    def zoom_delivery(self, body: bytes, timestamp: str | None, signature: str | None) -> Reply:
+        """One POST to the Zoom endpoint: 401 and nothing recorded unless genuine and fresh."""
+        reason = zoom_rejection(self.config.zoom_secret, timestamp, signature, body,
+                                now=self._clock)
+        if reason is not None:
+            self.metrics.count("webhook_events_rejected", reason=reason)
+            return Reply(401, {"error": reason})
+        try:
+            payload = json.loads(body)
+            event = payload["event"]
+            assert isinstance(event, str)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            self.metrics.count("webhook_events_rejected", reason="bad_body")
+            return Reply(400, {"error": "bad_body"})
+        known = event if event in (URL_VALIDATION, *RECORDING_EVENTS) else "other"
+        self.metrics.count("webhook_events_received", event=known)
+        if event == URL_VALIDATION:
+            plain = (payload.get("payload") or {}).get("plainToken")
+            if not isinstance(plain, str) or not plain:
+                return Reply(400, {"error": "bad_body"})
+            return Reply(200, {"plainToken": plain,
+                               "encryptedToken": encrypted_token(self.config.zoom_secret, plain)})
+        if event not in RECORDING_EVENTS:
+            return Reply(200, {"status": "ignored"})
+        meeting = (payload.get("payload") or {}).get("object")
+        if not isinstance(meeting, Mapping) or not meeting.get("uuid"):
+            return Reply(400, {"error": "bad_body"})
+        token = payload.get("download_token")
+        recordings = parse_meeting({**meeting, "download_access_token": token})
+        event_ts = payload.get("event_ts")
+        first = self.ledger.record_event(
+            event_key(event, recordings), event, recordings.meeting.uuid,
+            event_ts if isinstance(event_ts, int) else None)
+        if not first:
+            self.metrics.count("webhook_events_duplicate")
+            return Reply(200, {"status": "duplicate"})
+        if not self.config.scope.accepts(recordings):
+            self.metrics.count("webhook_events_out_of_scope")
+            return Reply(200, {"status": "out_of_scope"})
+        with self._lock:
+            self._announced.setdefault(recordings.meeting.uuid, self._monotonic())
+        self.worker.offer(recordings)
+        return Reply(200, {"status": "accepted"})
+
+    # -- AssemblyAI -----------------------------------------------------------------------------
+    def assemblyai_callback(self, body: bytes, auth: str | None) -> Reply:
+        """``{transcript_id, status}`` with our header: the job's batch checks it now. 401
+        (AssemblyAI stops retrying on 4xx) for a missing or wrong header."""
+        if not assemblyai_authentic(self.callback_secret, auth):
+            self.metrics.count("assemblyai_callbacks", result="rejected")
+            return Reply(401, {"error": "bad_auth"})
+        try:
+            payload = json.loads(body)
+            transcript_id = payload["transcript_id"]
+            assert isinstance(transcript_id, str) and transcript_id
+        except (ValueError, KeyError, TypeError, AssertionError):
+            self.metrics.count("assemblyai_callbacks", result="bad_body")
+            return Reply(400, {"error": "bad_body"})
+        file_id = self.worker.callback(transcript_id)
+        if file_id is None:
+            # Not followed here (another replica's, or before a restart): the sweep resumes it.
+            self.metrics.count("assemblyai_callbacks", result="unmatched")
+        else:
+            self.metrics.count("assemblyai_callbacks", result="matched")
+            with self._lock:
+                self._called_back.setdefault(file_id, self._monotonic())
+        return Reply(200, {"status": "ok"})
+
+    # -- the reconciliation sweep ---------------------------------------------------------------
+    def sweep(self, today: date | None = None) -> int:
+        """Offer every meeting of the last ``sweep_days`` days the listing shows (what is done
+        costs nothing: the ledger knows it). How many meetings were queued."""
+        if self._list_meetings is None:
+            return 0
+        today = today or datetime.now(UTC).date()
+        selection = self.config.scope.selection(
+            today - timedelta(days=self.config.sweep_days), today)
+        queued = 0
+        try:
+            for recordings in self._list_meetings(selection):
+                queued += self.worker.offer(recordings)
+        except TranscribeZoomError as exc:
+            self.metrics.count("sweeps", result="failed")
+            self._sink(Notice(f"The reconciliation sweep stopped: {exc.message}", warning=True))
+            return queued
+        self.metrics.count("sweeps", result="ok")
+        self.metrics.count("sweep_meetings_queued", queued)
+        return queued
+
+    def _sweep_loop(self) -> None:
+        delay = 0.0  # a first sweep at start resumes what a previous process left in flight
+        while not self._stop.wait(delay):
+            self.sweep()
+            delay = self.config.sweep_every
+            if delay <= 0:
+                return
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.worker.start()
+        if self._list_meetings is not None:
+            self._sweeper = threading.Thread(target=self._sweep_loop, name="serve-sweep",
+                                             daemon=True)
+            self._sweeper.start()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        self._stop.set()
+        self.worker.stop(timeout)
+        if self._sweeper is not None:
+            self._sweeper.join(timeout)
+
+    # -- what the operator sees -----------------------------------------------------------------
+    def health(self) -> Reply:
+        """200 when the ledger answers and the credentials work (checked once a minute)."""
+        problems: dict[str, str] = {}
+        try:
+            self.ledger.counts()
+        except TranscribeZoomError as exc:
+            problems["ledger"] = exc.message
+        now = self._monotonic()
+        if self._credentials is None or now - self._credentials[0] > 60.0:
+            self._credentials = (now, self._check_credentials())
+        if self._credentials[1]:
+            problems["credentials"] = self._credentials[1]
+        if problems:
+            return Reply(503, {"status": "unhealthy", "problems": problems})
+        return Reply(200, {"status": "ok"})
+
+    def metrics_text(self) -> str:
+        summary = self.ledger.summary()
+        return self.metrics.render(summary.counts, summary.completed_audio_hours,
+                                   self.worker.in_work())
+
+    def recent(self, limit: int = 50) -> list[Row]:
+        rows = self.ledger.rows()
+        return sorted(rows, key=lambda r: r.updated_at, reverse=True)[:limit]
+
+    # -- events from the engine -----------------------------------------------------------------
+    def _observe(self, event: Event) -> None:
+        if isinstance(event, RecordingDone) and not event.cached:
+            self.metrics.count("recordings_done", status=event.status)
+            if event.status == "completed":
+                self._time_completion(event.recording_file_id)
+        self._sink(event)
+
+    def _time_completion(self, file_id: str) -> None:
+        row = self.ledger.get(file_id)
+        now = self._monotonic()
+        with self._lock:
+            announced = self._announced.pop(row.meeting_uuid or "", None) if row else None
+            called_back = self._called_back.pop(file_id, None)
+        if announced is not None:
+            self.metrics.observe("event_to_transcript", now - announced)
+        if called_back is not None:
+            self.metrics.observe("callback_lag", now - called_back)
