@@ -159,7 +159,8 @@ def test_one_meeting_is_submitted_once_and_written(tmp_path: Path) -> None:
 def test_first_check_waits_about_as_long_as_the_job_should_take(tmp_path: Path) -> None:
     assembly = FakeAssembly(polls_needed=0)
     _, clock = run(tmp_path, assembly, [recordings()])
-    expected = PollPlan().expected(44 * 60 + 24)  # the file's recording_start..end
+    plan = PollPlan()
+    expected = plan.expected(44 * 60 + 24) + plan.coalesce  # recording_start..end, margin
     assert clock.now == pytest.approx(expected)
     assert assembly.gets == 1
 
@@ -596,3 +597,86 @@ def test_a_free_transcript_is_not_fetched_again_on_a_rerun_and_never_paid(
                             policy=lambda r: Decision("zoom_transcript", "free")).run(
             [recordings()])
     assert results[0].files["srt"].exists() and len(fetched) == 1  # rendered from the json
+
+class FifoService(FakeAssembly):
+    """AssemblyAI's queue on a fake clock: ``slots`` jobs at once, the rest FIFO, each job
+    ``seconds`` long; the list reports every job with its ``created``/``completed`` stamps."""
+
+    def __init__(self, clock: FakeClock, slots: int, seconds: float) -> None:
+        super().__init__(polls_needed=0)
+        self.clock, self.slots, self.seconds = clock, slots, seconds
+        self.window: dict[str, tuple[float, float, float]] = {}  # created, start, end
+        self.list_times: list[float] = []
+
+    def submit(self, audio_url: str, options: TranscriptionOptions) -> str:
+        transcript_id = super().submit(audio_url, options)
+        now = self.clock.now
+        ends = sorted(end for _, _, end in self.window.values() if end > now)
+        start = now if len(ends) < self.slots else ends[len(ends) - self.slots]
+        self.window[transcript_id] = (now, start, start + self.seconds)
+        return transcript_id
+
+    def _state(self, transcript_id: str) -> str:
+        _, start, end = self.window[transcript_id]
+        now = self.clock.now
+        return "completed" if now >= end else "processing" if now >= start else "queued"
+
+    def _status(self, transcript_id: str) -> tuple[str, str | None]:
+        return self._state(transcript_id), None
+
+    def statuses(self, ids: set[str]) -> dict[str, JobStatus]:
+        self.list_calls += 1
+        self.list_times.append(self.clock.now)
+
+        def stamp(seconds: float) -> str:
+            return f"2026-01-01T00:{int(seconds // 60):02d}:{seconds % 60:09.6f}"
+
+        found = {}
+        for transcript_id, (created, _, end) in self.window.items():
+            state = self._state(transcript_id)
+            found[transcript_id] = JobStatus(
+                transcript_id, state, created=stamp(created),
+                completed=stamp(end) if state == "completed" else "")
+        return found
+
+
+def fifo_run(tmp_path: Path, service: FifoService, clock: FakeClock, n: int,
+             **overrides: Any) -> list[Any]:
+    items = [recordings(uuid=f"uuid-{k:02d}-aaaaaaaaaaaa==",
+                        files=[recording_file(file_id=f"file-{k}")]) for k in range(n)]
+    # Expects 10 s a job (no audio term), checks every due job with one list call.
+    plan = PollPlan(realtime_factor=1e9, overhead=10, min_interval=1, max_interval=5,
+                    coalesce=0.0, batch_min=1)
+    options = RunOptions(out_dir=tmp_path, workers=0, poll=plan, **overrides)
+    with Ledger.open(tmp_path) as ledger:
+        return Pipeline(FakeZoom(), service, ledger, options,  # type: ignore[arg-type]
+                        clock=clock, sleep=clock.sleep).run(items)
+
+
+def test_by_default_one_round_more_waits_in_assemblyais_queue(tmp_path: Path) -> None:
+    clock = FakeClock()
+    service = FifoService(clock, slots=2, seconds=10)
+    results = fifo_run(tmp_path, service, clock, 4, concurrency=2)
+    assert len(results) == 4 and all(r.ok for r in results)
+    # All four submitted at once: the two beyond the limit start the moment a slot frees.
+    assert [created for created, _, _ in service.window.values()] == [0.0] * 4
+    assert clock.now == pytest.approx(20)
+
+
+def test_later_jobs_are_checked_at_the_pace_the_service_showed(tmp_path: Path) -> None:
+    clock = FakeClock()
+    service = FifoService(clock, slots=1, seconds=5)  # twice as fast as the plan expects
+    results = fifo_run(tmp_path, service, clock, 3, concurrency=1, lookahead=0)
+    assert all(r.ok for r in results)
+    # The first job is looked at when the plan expects it; the next ones at the pace seen.
+    assert service.list_times == pytest.approx([10, 15, 20])
+
+
+def test_a_queued_job_is_timed_from_the_end_of_the_job_it_waited_for(tmp_path: Path) -> None:
+    clock = FakeClock()
+    service = FifoService(clock, slots=1, seconds=5)
+    results = fifo_run(tmp_path, service, clock, 4, concurrency=1, lookahead=1)
+    assert all(r.ok for r in results)
+    # Jobs 1 and 2 go at once (2 waits for 1); both are seen done at 10, when 3 is
+    # submitted. Measured from its created stamp, job 2 would seem to take 10 s, not 5.
+    assert service.list_times[:3] == pytest.approx([10, 15, 20])

@@ -62,17 +62,26 @@ class JobStatus:
     error: str | None = None
     audio_url_key: str = ""
     created: str = ""
+    completed: str = ""  # set once the job completed
 
     @property
     def created_at(self) -> datetime | None:
         """``created`` as an aware UTC datetime (AssemblyAI sends it without a zone)."""
-        if not self.created:
-            return None
-        try:
-            moment = datetime.fromisoformat(self.created.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        return _utc(self.created)
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return _utc(self.completed)
+
+
+def _utc(stamp: str) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class _Retryable(Exception):
@@ -282,6 +291,7 @@ class AssemblyClient:
                     error=redact(item.error) if item.error else None,
                     audio_url_key=url_key(item.audio_url or ""),
                     created=str(item.created or ""),
+                    completed=str(item.completed or ""),
                 )
                 created = job.created_at
                 if since is not None and created is not None and created < since:

@@ -202,7 +202,8 @@ def backfill_command(
     ] = 0,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=1000,
-                          help="AssemblyAI jobs in flight at once (free tier: 5).")
+                          help="AssemblyAI jobs processed at once: your account's limit "
+                          "(free tier: 5); as many more wait in its queue.")
     ] = 50,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Also retry recordings that failed before.")
@@ -382,7 +383,8 @@ def serve_command(
         "callback has not come.")] = 300.0,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", min=1, max=1000,
-        help="AssemblyAI jobs in flight at once per batch (free tier: 5).")] = 50,
+        help="AssemblyAI jobs processed at once per batch: your account's limit (free tier: "
+        "5); as many more wait in its queue.")] = 50,
     *,
     flags: Flags,
 ) -> None:

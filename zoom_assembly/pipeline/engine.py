@@ -90,7 +90,7 @@ class Pipeline:
         self.free_sources = dict(free_sources or {})
         self.enrichers = tuple(enrichers)
         self.scheduler: Scheduler[Item] = Scheduler(
-            capacity=options.concurrency + options.lookahead, workers=options.workers,
+            capacity=options.concurrency + options.ahead, workers=options.workers,
             coalesce=options.poll.coalesce, clock=clock, sleep=sleep,
         )
         self.prior_jobs = PriorJobs(assembly, since=jobs_since)
@@ -103,6 +103,7 @@ class Pipeline:
             failed=self._job_failed, released=self._release,
             still=lambda job, status: self._emit(
                 job.recording.file_id, job.recording.meeting, status),
+            slots=options.concurrency,
         )
         self._lock = threading.Lock()
         self._decisions: dict[str, Decision] = {}  # this run's, by recording file id
@@ -310,13 +311,13 @@ class Pipeline:
             return
         self.ledger.mark_submitted(file_id, transcript_id)
         self._emit(file_id, meeting, "submitted", f"transcript {transcript_id}")
-        first = self.options.poll.first_check(recording.duration_seconds)
         with self._lock:
             self._at_service.add(file_id)
             queued_behind = len(self._at_service) > self.options.concurrency
-        # A job beyond the concurrency limit waits in AssemblyAI's queue for about one job.
+        # A job beyond the concurrency limit waits in AssemblyAI's queue for an earlier one.
         job = Job(recording, transcript_id, resubmitted=resubmitted)
-        self.follower.follow(first * 2 if queued_behind else first, job)
+        first = self.follower.first_check(job, self.clock(), queued=queued_behind)
+        self.follower.follow(first, job)
 
     def _create_job(self, url: str, key: str) -> str:
         """Submit once; when the answer was lost, look for the job before submitting again."""
