@@ -28,7 +28,15 @@ from .exits import (
     silence_stdout,
     stdout_writes,
 )
-from .options import CREDENTIALS, OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, Flags, shared
+from .options import (
+    CREDENTIALS,
+    OUTPUT,
+    SPEAKER_NAMES,
+    TRANSCRIPTION,
+    ZOOM_AUDIO,
+    Flags,
+    shared,
+)
 from .resume import resume_command
 
 if TYPE_CHECKING:
@@ -50,7 +58,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COMMANDS = ("transcribe", "file", "backfill", "status", "check", "demo", "emulate")
+COMMANDS = ("transcribe", "file", "backfill", "rename", "status", "check", "demo", "emulate")
 
 
 
@@ -116,7 +124,7 @@ def report(results: Sequence[RecordingResult], *, json_out: bool, quiet: bool) -
 
 
 @app.command("transcribe")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, CREDENTIALS)
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, SPEAKER_NAMES, CREDENTIALS)
 def transcribe(
     ctx: typer.Context,
     meeting: Annotated[str, typer.Argument(help="Meeting ID, instance UUID or meeting link.")],
@@ -136,7 +144,7 @@ def transcribe(
 
         with _plain_progress(renderer) as sink:
             results = transcribe_meetings([meeting], settings, run_options, latest=latest,
-                                          sink=sink)
+                                          sink=sink, speaker_names=flags.speaker_names)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
 
@@ -166,7 +174,7 @@ def file_command(
 
 
 @app.command("backfill")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, CREDENTIALS)
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, SPEAKER_NAMES, CREDENTIALS)
 def backfill_command(
     ctx: typer.Context,
     date_from: Annotated[
@@ -242,9 +250,43 @@ def backfill_command(
         from .progress import Progress
 
         with Progress(renderer) as progress:
-            results = backfill(selection, settings, run_options, sink=progress)
+            results = backfill(selection, settings, run_options, sink=progress,
+                               speaker_names=flags.speaker_names)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
+
+
+@app.command("rename")
+def rename(
+    folder: Annotated[Path, typer.Argument(
+        help="A recording's output folder (the one holding transcript.json).")],
+    names: Annotated[list[str], typer.Argument(
+        help='LABEL="Name" pairs, e.g. A="Maya Chen" B="佐藤 陽翔"; LABEL= forgets a name.',
+        show_default=False)],
+    json_out: JsonOpt = False,
+) -> None:
+    """Give speakers names (or fix them) in a transcript already written: rewrites its files
+    from transcript.json, with no API call."""
+    renderer = _renderer(0, False)
+    with errors_to_exit(renderer, json_out=json_out):
+        from ..renaming import parse_assignments, rename_speakers
+
+        written = rename_speakers(folder, parse_assignments(names))
+        with stdout_writes():
+            if json_out:
+                import json
+
+                typer.echo(json.dumps({
+                    "folder": str(folder), "speakers": written.speakers,
+                    "files": {fmt: str(p) for fmt, p in written.files.items()}},
+                    ensure_ascii=False))
+            else:
+                from .render import terminal_safe
+
+                for label, name in written.speakers.items():
+                    typer.echo(terminal_safe(f"Speaker {label}: {name or '(no name)'}"))
+                typer.echo(terminal_safe(f"Rewrote {', '.join(sorted(written.files))} in "
+                                         f"{folder}"))
 
 
 @app.command("check")

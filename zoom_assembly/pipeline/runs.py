@@ -22,9 +22,10 @@ from .backfill import PlanItem, Selection, list_recordings, plan
 from .engine import Pipeline
 from .meeting import meeting_instances
 from .options import RunOptions
-from .recording import Recording
+from .recording import Enricher, Recording
 from .results import RecordingResult
 from .sources import LocalFile, label_of
+from .speaker_names import TimelineSpeakerNames, check_mode
 
 
 def ensure_out_dir(out: Path) -> None:
@@ -59,6 +60,11 @@ def open_clients(settings: Settings, sink: EventSink, pool_size: int = 16) -> It
         zoom.api.session.close()
 
 
+def zoom_enrichers(zoom: ZoomClient, speaker_names: str, sink: EventSink) -> list[Enricher]:
+    """What runs on a Zoom recording's finished transcript: naming speakers unless ``off``."""
+    return [TimelineSpeakerNames(zoom, sink)] if check_mode(speaker_names) == "auto" else []
+
+
 def transcribe_meetings(
     refs: list[str],
     settings: Settings,
@@ -67,8 +73,12 @@ def transcribe_meetings(
     latest: bool = False,
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
+    speaker_names: str = "auto",
 ) -> list[RecordingResult]:
-    """Transcribe MEETING arguments (IDs, UUIDs, links) in one run, so their jobs overlap."""
+    """Transcribe MEETING arguments (IDs, UUIDs, links) in one run, so their jobs overlap.
+
+    ``speaker_names``: ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters."""
+    check_mode(speaker_names)
     parsed = [parse_meeting_ref(ref) for ref in refs]
     ensure_out_dir(options.out_dir)
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
@@ -78,7 +88,8 @@ def transcribe_meetings(
                 ref, clients.zoom, latest=latest, ttl=options.handoff_ttl, sink=sink))
         starts = [i.meeting.start_time for i in instances if i.meeting.start_time is not None]
         pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep, jobs_since=min(starts, default=None))
+                            sleep=sleep, jobs_since=min(starts, default=None),
+                            enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
         return pipeline.run(instances)
 
 
@@ -89,8 +100,10 @@ def backfill(
     *,
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
+    speaker_names: str = "auto",
 ) -> list[RecordingResult]:
     """Transcribe every recording the selection lists; resumable and exactly once per file."""
+    check_mode(speaker_names)
     ensure_out_dir(options.out_dir)
 
     def listed(recordings: object) -> None:
@@ -101,7 +114,8 @@ def backfill(
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
         since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
         pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep, jobs_since=since)
+                            sleep=sleep, jobs_since=since,
+                            enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
         return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
                                             on_listed=listed))
 
