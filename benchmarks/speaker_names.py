@@ -4,8 +4,9 @@ Each meeting: 2-8 speakers (Latin and non-Latin names), 10-40 minutes of the emu
 scripted speech (a third of them a rapid exchange: a new speaker every sentence), plus what
 makes naming hard: short interjections by someone else inside a turn ("Right.", 1-2 words),
 long pauses (5-20 s), a participant on the phone whom the video layout never shows (a share of
-meetings). AssemblyAI's labels are the true speakers' (perfect diarization: this measures the
-naming, not diarization). The TIMELINE is the emulator's realistic one
+meetings). AssemblyAI's labels are the true speakers', except that in every ``--split-every``
+th meeting (default 5; 0: never) diarization splits one voice into two labels halfway through,
+so two labels want one name. The TIMELINE is the emulator's realistic one
 (:mod:`zoom_assembly.emulator.timeline`): lag 0.5-2 s with jitter, late start, missed
 interjections, two users at once at some changes, blips.
 
@@ -15,6 +16,7 @@ to its best-overlapping person, no abstention) for contrast; CPU per meeting. Ne
 
     python -m benchmarks.speaker_names                   # 300 meetings
     python -m benchmarks.speaker_names --meetings 50 --json /tmp/names.json
+    python -m benchmarks.speaker_names --split-every 0   # diarization never splits a voice
 """
 
 from __future__ import annotations
@@ -118,12 +120,23 @@ def naive_names(transcript: Transcript, doc: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def score(words: list[ScriptWord], labels: dict[str, str], names: dict[str, str],
-          phone: str | None) -> Counter[str]:
+def label_keys(words: list[ScriptWord], seed: int, speakers: tuple[str, ...],
+               split_every: int) -> list[str]:
+    """Who AssemblyAI thinks spoke each word: the speaker, except in every ``split_every``th
+    meeting, where diarization splits one voice in two (a second label from mid-meeting on)."""
+    if not split_every or seed % split_every != 2 % split_every or not words:
+        return [w.speaker for w in words]
+    split, middle = speakers[1], words[len(words) // 2].start
+    return [f"{w.speaker}#2" if w.speaker == split and w.start >= middle else w.speaker
+            for w in words]
+
+
+def score(words: list[ScriptWord], keys: list[str], labels: dict[str, str],
+          names: dict[str, str], phone: str | None) -> Counter[str]:
     c: Counter[str] = Counter()
-    truth = {label: name for name, label in labels.items()}
-    for w in words:
-        given = names.get(labels[w.speaker])
+    truth = {label: key.split("#")[0] for key, label in labels.items()}
+    for w, key in zip(words, keys, strict=True):
+        given = names.get(labels[key])
         outcome = "right" if given == w.speaker else "abstained" if given is None else "wrong"
         c["words"] += 1
         c[outcome] += 1
@@ -138,7 +151,7 @@ def score(words: list[ScriptWord], labels: dict[str, str], names: dict[str, str]
     return c
 
 
-def run(meetings: int, first_seed: int = 1) -> dict[str, Any]:
+def run(meetings: int, first_seed: int = 1, split_every: int = 5) -> dict[str, Any]:
     ours: Counter[str] = Counter()
     naive: Counter[str] = Counter()
     by_speakers: dict[int, Counter[str]] = {}
@@ -148,19 +161,21 @@ def run(meetings: int, first_seed: int = 1) -> dict[str, Any]:
     phones = 0
     for seed in range(first_seed, first_seed + meetings):
         words, speakers, phone = meeting_script(seed)
+        keys = label_keys(words, seed, speakers, split_every)
         labels: dict[str, str] = {}
-        for w in words:
-            labels.setdefault(w.speaker, chr(65 + len(labels)))
+        for key in keys:
+            labels.setdefault(key, chr(65 + len(labels)))
         transcript = Transcript("t", "completed", words=tuple(
-            Word(w.text, w.start, w.end, w.confidence, labels[w.speaker]) for w in words))
+            Word(w.text, w.start, w.end, w.confidence, labels[key])
+            for w, key in zip(words, keys, strict=True)))
         doc = timeline_doc(words, seed, phone)
         started = time.process_time()
         result = names_from_timeline(transcript, parse_timeline(json.dumps(doc).encode()))
         cpu.append(time.process_time() - started)
-        got = score(words, labels, {k: v.name for k, v in result.names.items()}, phone)
+        got = score(words, keys, labels, {k: v.name for k, v in result.names.items()}, phone)
         ours += got
         by_speakers.setdefault(len(speakers), Counter()).update(got)
-        naive += score(words, labels, naive_names(transcript, doc), phone)
+        naive += score(words, keys, labels, naive_names(transcript, doc), phone)
         worst = min(worst, 100 * got["shown_right"] / (got["shown_words"] or 1))
         phones += phone is not None
         true_lag = _true_lag(seed)
@@ -168,6 +183,8 @@ def run(meetings: int, first_seed: int = 1) -> dict[str, Any]:
             lag_errors.append(abs(result.lag_ms - true_lag))
     return {
         "meetings": meetings,
+        "meetings_with_a_split_voice": len(range(first_seed, first_seed + meetings)[
+            (2 - first_seed) % split_every::split_every]) if split_every else 0,
         "meetings_with_a_phone_participant": phones,
         "worst_meeting_right_pct_shown_speakers": round(worst, 2),
         "ours": _rates(ours),
@@ -210,12 +227,14 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     parser = argparse.ArgumentParser(prog="python -m benchmarks.speaker_names")
     parser.add_argument("--meetings", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--split-every", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    result = run(args.meetings, args.seed)
+    result = run(args.meetings, args.seed, args.split_every)
     out(f"{result['meetings']} meetings, 2-8 speakers, TIMELINE lag 0.5-2 s, "
         f"{result['meetings_with_a_phone_participant']} with a participant the timeline "
-        "never shows")
+        f"never shows, {result['meetings_with_a_split_voice']} with one voice split in two "
+        "labels")
     for name in ("ours", "naive"):
         r = result[name]
         out(f"{name:6} words right {r['right_pct']:6.2f}%  no name {r['abstained_pct']:5.2f}%  "
