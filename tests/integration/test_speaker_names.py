@@ -87,8 +87,11 @@ def test_rename_rewrites_the_files_offline(harness: Harness) -> None:
     assert "Ärzte Team:" in txt and "Jonas:" in txt and "Speaker A:" not in txt
     assert "Ärzte Team: " in (folder / "transcript.srt").read_text(encoding="utf-8")
     assert "<v Jonas>" in (folder / "transcript.vtt").read_text(encoding="utf-8")
-    # Forgetting a name brings the letter back.
-    assert h.run("rename", str(folder), "A=").code == 0
+    assert "Speaker A: Ärzte Team" in result.stdout
+    # Forgetting a name brings the letter back; --json says what was done in one object.
+    again = h.run("rename", str(folder), "A=", "--json")
+    assert again.code == 0
+    assert json.loads(again.stdout)["speakers"] == {"A": None}
     assert "Speaker A:" in (folder / "transcript.txt").read_text(encoding="utf-8")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import TranscribeZoomError
+from ..errors import TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..models import Transcript
 from ..speakers import merge_timelines, names_from_timeline, parse_timeline, speech_by_label
@@ -23,8 +23,6 @@ MODES = ("auto", "off")
 
 def check_mode(mode: str) -> str:
     """``auto`` or ``off`` (any case); a UsageError for anything else."""
-    from ..errors import UsageError
-
     value = mode.strip().lower()
     if value not in MODES:
         raise UsageError(f"--speaker-names must be auto or off, not '{mode}'.",
