@@ -107,10 +107,12 @@ def _person(raw: Mapping[str, Any]) -> Person | None:
     name = raw.get("username")
     if not isinstance(name, str) or not name.strip():
         return None
-    ident = raw.get("zoom_userid") or raw.get("user_id") or raw.get("email_address") or name
     email = raw.get("email_address")
+    # ``user_id`` is per join (a guest who rejoins gets a new one) and guests have no
+    # ``zoom_userid``: a person is their Zoom account, else their email, else their name.
+    ident = raw.get("zoom_userid") or (email if isinstance(email, str) and "@" in email else "")
     return Person(
-        key=str(ident),
+        key=str(ident) or "name:" + " ".join(name.split()).casefold(),
         name=" ".join(name.split()),
         email=email if isinstance(email, str) and "@" in email else None,
         multiple_people=bool(raw.get("multiple_people")),

@@ -176,3 +176,19 @@ def test_a_person_shown_for_a_small_part_of_a_labels_speech_is_not_its_name() ->
     result = names_from_timeline(transcript(turns), parse_timeline(timeline_doc(zoom, 1000)))
     assert "D" not in result.names
     assert "shown during only" in result.abstained["D"]
+
+
+def test_a_guest_who_rejoined_is_still_one_person() -> None:
+    # Guests have no zoom_userid or email, and user_id changes with every join.
+    def guest(user_id: int) -> dict[str, object]:
+        return {"username": "Guest Kim", "zoom_userid": "", "user_id": user_id,
+                "email_address": ""}
+
+    turns = [("A", 1000, 9000), ("B", 9800, 16000), ("A", 16500, 24000), ("B", 24600, 32000)]
+    entries: list[dict[str, object]] = []
+    for n, (label, start, end) in enumerate(turns):
+        who = user("Maya Chen") if label == "A" else guest(100 + n)  # rejoined between turns
+        entries += [{"ts": clock(start + 1000), "users": [who]},
+                    {"ts": clock(end + 1000), "users": []}]
+    result = names_from_timeline(transcript(turns), parse_timeline({"timeline": entries}))
+    assert result.names["B"].name == "Guest Kim" and result.names["B"].email is None
