@@ -17,6 +17,7 @@ to its best-overlapping person, no abstention) for contrast; CPU per meeting. Ne
     python -m benchmarks.speaker_names                   # 300 meetings
     python -m benchmarks.speaker_names --meetings 50 --json /tmp/names.json
     python -m benchmarks.speaker_names --split-every 0   # diarization never splits a voice
+    python -m benchmarks.speaker_names --lag-ms 12000    # a lag far outside Zoom's range
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ def person(name: str) -> dict[str, object]:
             "user_id": 16778240, "email_address": "", "multiple_people": False}
 
 
-def timeline_doc(words: list[ScriptWord], seed: int, phone: str | None) -> dict[str, Any]:
-    entries = active_speaker_entries(words, person, seed)
+def timeline_doc(words: list[ScriptWord], seed: int, phone: str | None,
+                 lag_ms: int | None = None) -> dict[str, Any]:
+    entries = active_speaker_entries(words, person, seed, lag_ms=lag_ms)
     if phone is not None:  # the layout never shows a phone participant
         for entry in entries:
             users = entry["users"]
@@ -151,7 +153,8 @@ def score(words: list[ScriptWord], keys: list[str], labels: dict[str, str],
     return c
 
 
-def run(meetings: int, first_seed: int = 1, split_every: int = 5) -> dict[str, Any]:
+def run(meetings: int, first_seed: int = 1, split_every: int = 5,
+        lag_ms: int | None = None) -> dict[str, Any]:
     ours: Counter[str] = Counter()
     naive: Counter[str] = Counter()
     by_speakers: dict[int, Counter[str]] = {}
@@ -168,7 +171,7 @@ def run(meetings: int, first_seed: int = 1, split_every: int = 5) -> dict[str, A
         transcript = Transcript("t", "completed", words=tuple(
             Word(w.text, w.start, w.end, w.confidence, labels[key])
             for w, key in zip(words, keys, strict=True)))
-        doc = timeline_doc(words, seed, phone)
+        doc = timeline_doc(words, seed, phone, lag_ms)
         started = time.process_time()
         result = names_from_timeline(transcript, parse_timeline(json.dumps(doc).encode()))
         cpu.append(time.process_time() - started)
@@ -178,7 +181,7 @@ def run(meetings: int, first_seed: int = 1, split_every: int = 5) -> dict[str, A
         naive += score(words, keys, labels, naive_names(transcript, doc), phone)
         worst = min(worst, 100 * got["shown_right"] / (got["shown_words"] or 1))
         phones += phone is not None
-        true_lag = _true_lag(seed)
+        true_lag = lag_ms if lag_ms is not None else _true_lag(seed)
         if result.lag_ms is not None:
             lag_errors.append(abs(result.lag_ms - true_lag))
     return {
@@ -228,10 +231,13 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     parser.add_argument("--meetings", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split-every", type=int, default=5)
+    parser.add_argument("--lag-ms", type=int, default=None,
+                        help="one lag for every meeting (default: 500-2000 ms at random)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    result = run(args.meetings, args.seed, args.split_every)
-    out(f"{result['meetings']} meetings, 2-8 speakers, TIMELINE lag 0.5-2 s, "
+    result = run(args.meetings, args.seed, args.split_every, args.lag_ms)
+    lag = f"{args.lag_ms} ms" if args.lag_ms is not None else "0.5-2 s"
+    out(f"{result['meetings']} meetings, 2-8 speakers, TIMELINE lag {lag}, "
         f"{result['meetings_with_a_phone_participant']} with a participant the timeline "
         f"never shows, {result['meetings_with_a_split_voice']} with one voice split in two "
         "labels")

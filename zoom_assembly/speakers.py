@@ -8,7 +8,8 @@ to someone else for a moment. So the mapping here
    same-person gaps under :data:`MERGE_GAP_MS` are merged, segments under :data:`MIN_SEGMENT_MS`
    are dropped as blips),
 2. estimates the constant lag: the shift of the timeline that makes each label's speech best
-   covered by one person (searched over :data:`LAG_SEARCH_MS`),
+   covered by one person (searched over :data:`LAG_SEARCH_MS`); when another lag fits almost
+   as well and would name a label differently, that label is not named,
 3. assigns names one-to-one by total overlap (largest first), and
 4. **abstains** (the label keeps "Speaker A") wherever the evidence is weak or contradictory: a
    wrong name is worse than no name. See :func:`assign_names` for the thresholds and why.
@@ -31,9 +32,14 @@ MERGE_GAP_MS = 1500
 # Drop segments shorter than this after merging (the layout blipping to someone for a moment).
 MIN_SEGMENT_MS = 1000
 # The lags tried (timeline time minus voice time), coarse then refined around the best.
-LAG_SEARCH_MS = (-1000, 4000)
+LAG_SEARCH_MS = (-2000, 8000)
 LAG_STEP_MS = 100
 LAG_REFINE_STEP_MS = 20
+# Another lag this far from the best one that fits nearly as well makes the names ambiguous.
+RIVAL_LAG_DISTANCE_MS = 1000
+RIVAL_LAG_SHARE = 0.85
+# A best lag this close to either end of the search may be a side of a peak lying beyond it.
+EDGE_MS = 500
 # Words of one label closer than this count as one stretch of speech.
 SPEECH_JOIN_MS = 600
 
@@ -43,6 +49,7 @@ MIN_OVERLAP_MS = 3000
 MIN_COVERAGE = 0.4
 MIN_DOMINANCE = 0.7
 MAX_RIVAL_RATIO = 0.5
+MIN_CONFIDENCE = 0.7
 
 _TS = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?\s*$")
 
@@ -238,25 +245,47 @@ def _agreement(matrix: Mapping[str, Mapping[str, int]]) -> int:
     return sum(max(row.values(), default=0) for row in matrix.values())
 
 
-def estimate_lag(
+def lag_scores(
     speech: Mapping[str, Sequence[tuple[int, int]]], timeline: Timeline
+) -> list[tuple[int, int]]:
+    """``(lag, agreement)`` for every coarse lag of :data:`LAG_SEARCH_MS`: how much of the
+    labels' speech is covered by each label's best person under that lag."""
+    low, high = LAG_SEARCH_MS
+    return [(d, _agreement(overlap_matrix(speech, timeline, d)))
+            for d in range(low, high + 1, LAG_STEP_MS)]
+
+
+def estimate_lag(
+    speech: Mapping[str, Sequence[tuple[int, int]]],
+    timeline: Timeline,
+    scores: Sequence[tuple[int, int]] | None = None,
 ) -> int | None:
     """The constant lag (ms, timeline minus voice) under which each label's speech is best
     covered by a single person; None when no shift gives any overlap. Ties go to the lag
     closest to 1 s, Zoom's typical one."""
-
-    def best(candidates: Iterable[int]) -> tuple[int, int]:
-        scored = [(_agreement(overlap_matrix(speech, timeline, d)), -abs(d - 1000), d)
-                  for d in candidates]
-        score, _, lag = max(scored)
-        return score, lag
-
-    low, high = LAG_SEARCH_MS
-    score, lag = best(range(low, high + 1, LAG_STEP_MS))
+    scores = scores if scores is not None else lag_scores(speech, timeline)
+    score, _, lag = max((score, -abs(d - 1000), d) for d, score in scores)
     if score <= 0:
         return None
-    _, lag = best(range(lag - LAG_STEP_MS, lag + LAG_STEP_MS + 1, LAG_REFINE_STEP_MS))
+    refine = range(lag - LAG_STEP_MS, lag + LAG_STEP_MS + 1, LAG_REFINE_STEP_MS)
+    _, _, lag = max((_agreement(overlap_matrix(speech, timeline, d)), -abs(d - 1000), d)
+                    for d in refine)
     return lag
+
+
+def rival_lags(scores: Sequence[tuple[int, int]], lag: int) -> list[int]:
+    """Other lags, at least :data:`RIVAL_LAG_DISTANCE_MS` from ``lag`` and local peaks, that
+    fit almost as well (:data:`RIVAL_LAG_SHARE`): a timeline that fits two alignments (a strict
+    back-and-forth shifted by one turn) cannot tell who is who."""
+    best = max(score for _, score in scores)
+    rivals = []
+    for i, (d, score) in enumerate(scores):
+        left = scores[i - 1][1] if i else -1
+        right = scores[i + 1][1] if i + 1 < len(scores) else -1
+        if abs(d - lag) >= RIVAL_LAG_DISTANCE_MS and score >= RIVAL_LAG_SHARE * best \
+                and score >= left and score >= right:
+            rivals.append(d)
+    return rivals
 
 
 def assign_names(
@@ -280,7 +309,10 @@ def assign_names(
       two labels both want P (AssemblyAI split one voice, or two voices on one device) the
       weaker is refused by one-to-one, and if the two are close neither is named.
 
-    ``confidence`` = dominance x min(1, coverage / 0.8): 1.0 for a label covered 80%+ by P alone.
+    - **confidence >= MIN_CONFIDENCE (0.7)**, where ``confidence`` = dominance x min(1,
+      coverage / 0.8) (1.0 for a label covered 80%+ by P alone): the single thresholds above
+      can each pass narrowly together; a two-person back-and-forth matched one turn off (a lag
+      far outside Zoom's range) scores 0.53-0.66, right matches 0.92+ in the benchmark.
     """
     matrix = overlap_matrix(speech, timeline, lag_ms)
     speech_ms = {label: sum(e - s for s, e in spans) for label, spans in speech.items()}
@@ -311,8 +343,9 @@ def assign_names(
             abstained[label] = f"{person.name} is only {dominance:.0%} of the timeline evidence"
         elif rival >= MAX_RIVAL_RATIO * ms:
             abstained[label] = f"another label overlaps {person.name} almost as much"
+        elif (confidence := round(dominance * min(1.0, coverage / 0.8), 2)) < MIN_CONFIDENCE:
+            abstained[label] = f"confidence in {person.name} only {confidence:.2f}"
         else:
-            confidence = round(dominance * min(1.0, coverage / 0.8), 2)
             names[label] = SpeakerName(person.name, SOURCE_TIMELINE, confidence, person.email)
     for label in speech:
         if label not in names and label not in abstained:
@@ -321,11 +354,33 @@ def assign_names(
 
 
 def names_from_timeline(transcript: Transcript, timeline: Timeline) -> NameMapping:
-    """The names the timeline supports for ``transcript``'s labels (possibly none)."""
+    """The names the timeline supports for ``transcript``'s labels (possibly none).
+
+    When another lag fits almost as well (see :func:`rival_lags`) and names any label
+    differently, or the best lag lies at the edge of the search, no label is named: the
+    alignment itself is in doubt.
+    """
     speech = speech_by_label(transcript)
     if not speech or timeline.empty:
         return NameMapping({}, None, {label: "no timeline evidence" for label in speech})
-    lag = estimate_lag(speech, timeline)
+    scores = lag_scores(speech, timeline)
+    lag = estimate_lag(speech, timeline, scores)
     if lag is None:
         return NameMapping({}, None, {label: "no timeline evidence" for label in speech})
-    return assign_names(speech, timeline, lag)
+    low, high = LAG_SEARCH_MS
+    if not low + EDGE_MS <= lag <= high - EDGE_MS:
+        # The fit still improves at the edge of the search: the true lag may lie beyond it,
+        # and a periodic back-and-forth fits at the wrong one too.
+        reason = f"the timeline fits best at the edge of the lags searched ({lag} ms)"
+        return NameMapping({}, lag, dict.fromkeys(speech, reason))
+    result = assign_names(speech, timeline, lag)
+    for other in rival_lags(scores, lag):
+        alternative = assign_names(speech, timeline, other).names
+        if any(label in alternative and alternative[label].name != given.name
+               for label, given in result.names.items()):
+            # The alignment itself is in doubt: no name from it is trustworthy.
+            reason = (f"a lag of {other} ms fits the timeline almost as well as {lag} ms and "
+                      "names the speakers differently")
+            return NameMapping({}, lag, {**result.abstained, **dict.fromkeys(result.names,
+                                                                              reason)})
+    return result

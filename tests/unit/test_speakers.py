@@ -192,3 +192,37 @@ def test_a_guest_who_rejoined_is_still_one_person() -> None:
                     {"ts": clock(end + 1000), "users": []}]
     result = names_from_timeline(transcript(turns), parse_timeline({"timeline": entries}))
     assert result.names["B"].name == "Guest Kim" and result.names["B"].email is None
+
+
+def alternating(turn_ms: int, count: int) -> list[tuple[str, int, int]]:
+    return [("AB"[i % 2], 1000 + i * (turn_ms + 500), 1000 + i * (turn_ms + 500) + turn_ms)
+            for i in range(count)]
+
+
+def test_a_back_and_forth_that_fits_two_lags_names_nobody() -> None:
+    # Equal turns: shifted by one turn the timeline fits as well, with the names swapped.
+    turns = alternating(4000, 30)
+    result = names_from_timeline(transcript(turns), parse_timeline(
+        timeline_doc(zoom_view(turns), 1000)))
+    assert result.names == {}
+    assert "fits the timeline almost as well" in result.abstained["A"]
+
+
+def test_a_lag_beyond_the_searched_range_names_nobody() -> None:
+    turns = [("AB"[i % 2], 1000 + i * 4300 + (i % 3) * 200, 1000 + i * 4300 + 3600)
+             for i in range(40)]
+    result = names_from_timeline(transcript(turns), parse_timeline(
+        timeline_doc(zoom_view(turns), 20_000)))
+    assert result.names == {}
+
+
+def test_several_thresholds_passed_narrowly_together_are_not_enough() -> None:
+    from zoom_assembly.speakers import Person, Timeline, assign_names
+
+    people = {"m": Person("m", "Maya Chen"), "b": Person("b", "Ben Ode")}
+    # A spoke 20 s: Maya shown for 9 s of it (45%), Ben for 3.4 s, nobody for the rest.
+    speech = {"A": [(0, 20_000)], "B": [(30_000, 60_000)]}
+    timeline = Timeline(people, {"m": ((0, 9_000),), "b": ((9_000, 12_400), (30_000, 60_000))})
+    result = assign_names(speech, timeline, 0)
+    assert result.names["B"].name == "Ben Ode"
+    assert "A" not in result.names and "confidence" in result.abstained["A"]
