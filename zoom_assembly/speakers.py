@@ -9,7 +9,8 @@ to someone else for a moment. So the mapping here
    are dropped as blips),
 2. estimates the constant lag: the shift of the timeline that makes each label's speech best
    covered by one person (searched over :data:`LAG_SEARCH_MS`); when another lag fits almost
-   as well and would name a label differently, that label is not named,
+   as well and would name anyone differently, or the best lag lies at the edge of the search,
+   nobody is named (the alignment itself is in doubt),
 3. assigns names one-to-one by total overlap (largest first), and
 4. **abstains** (the label keeps "Speaker A") wherever the evidence is weak or contradictory: a
    wrong name is worse than no name. See :func:`assign_names` for the thresholds and why.
