@@ -56,6 +56,8 @@ class TranscribeZoomError(Exception):
     code: str = "error"
     exit_code: int = EXIT_FAILED
     retryable: bool = False
+    # Rerunning the same command continues where this stopped: the CLI adds the command.
+    resumable: bool = False
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -125,6 +127,7 @@ class RateLimited(TranscribeZoomError):
         if resume_at is not None:
             self.code = "daily_limit"
             self.retryable = False
+            self.resumable = True
 
 
 class ServiceError(TranscribeZoomError):
@@ -164,6 +167,7 @@ class LedgerLost(OutputError):
     """The ledger file vanished, was emptied or replaced while this run was using it."""
 
     code = "ledger_lost"
+    resumable = True
 
 
 class DownloadRefused(PermissionDenied):

@@ -226,8 +226,8 @@ class Ledger:
             return
         raise LedgerLost(
             f"The ledger {self.path} was deleted, emptied or replaced while this run was using "
-            "it, so the run stopped before paying for anything more; run the same command again "
-            "(jobs AssemblyAI already has are found and reused, not paid twice).",
+            "it, so the run stopped before paying for anything more; a rerun finds the jobs "
+            "AssemblyAI already has and reuses them, never paying twice.",
         )
 
     @classmethod

@@ -4,6 +4,8 @@ pays for nothing twice (AssemblyAI's own list stands in for the lost ledger)."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -61,7 +63,16 @@ def test_lost_ledger_stops_the_run_and_the_rerun_elsewhere_pays_nothing_twice(
         assert "deleted, emptied or replaced" in tail and "Traceback" not in tail
         paid = dict(emu.stats()["submissions"])
         assert paid and set(paid.values()) == {1}
-        rerun = _spawn(emu.env(), out, tmp_path / "somewhere-else")
-        assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
+        # Follow the printed resume command, from another folder, as a user would.
+        printed = re.search(r"To resume, run the same backfill command again \(`(.+?)`\)", tail)
+        assert printed is not None, tail
+        words = shlex.split(printed.group(1))
+        assert words[0] == "transcribe-zoom" and str(out) in words
+        elsewhere = tmp_path / "somewhere-else"
+        elsewhere.mkdir()
+        rerun = subprocess.run([sys.executable, "-m", "zoom_assembly", *words[1:]],
+                               env={**os.environ, **emu.env()}, cwd=elsewhere,
+                               capture_output=True, text=True, timeout=300)
+        assert rerun.returncode == 0, rerun.stderr
         submissions = emu.stats()["submissions"]
         assert len(submissions) == 12 and set(submissions.values()) == {1}

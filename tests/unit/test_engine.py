@@ -566,3 +566,33 @@ def test_a_list_call_settles_finished_jobs_that_were_not_due_yet(tmp_path: Path)
                            options, clock=clock, sleep=clock.sleep).run(short + long)
     assert len(results) == 8 and all(r.ok for r in results)
     assert clock.now < plan.first_check(30 * 60)  # the long ones never waited for their turn
+
+
+def test_a_free_transcript_is_not_fetched_again_on_a_rerun_and_never_paid(
+    tmp_path: Path,
+) -> None:
+    from zoom_assembly.pipeline import Decision, Recording
+
+    fetched: list[str] = []
+
+    class ZoomsOwn:
+        def fetch(self, recording: Recording) -> Transcript:
+            fetched.append(recording.file_id)
+            return Transcript(id="zoom-vtt", status="completed", text="Hello",
+                              words=(Word("Hello", 0, 400, 1.0, "A"),))
+
+    assembly = FakeAssembly()
+    free = {"zoom_transcript": ZoomsOwn()}
+    for policy in (lambda r: Decision("zoom_transcript", "free"),
+                   lambda r: Decision("assemblyai", "now pay")):
+        with Ledger.open(tmp_path) as ledger:
+            results = _pipeline(tmp_path, assembly, ledger, policy=policy,
+                                free_sources=free).run([recordings()])
+        assert results[0].ok
+    assert fetched == [recordings().files[0].id] and assembly.submits == []
+    results[0].files["srt"].unlink()
+    with Ledger.open(tmp_path) as ledger:
+        results = _pipeline(tmp_path, assembly, ledger, free_sources=free,
+                            policy=lambda r: Decision("zoom_transcript", "free")).run(
+            [recordings()])
+    assert results[0].files["srt"].exists() and len(fetched) == 1  # rendered from the json

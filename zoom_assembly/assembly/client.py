@@ -9,21 +9,19 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import assemblyai as aai
 import httpx
-import orjson
 from assemblyai import types as aai_types
 from assemblyai.prerecorded.v2 import api as aai_api
 
-from ..config import DEFAULT_SPEECH_MODELS, Settings
+from ..config import Settings
 from ..errors import AmbiguousSubmit as AmbiguousSubmit  # re-exported from its old home
 from ..errors import (
     AuthError,
@@ -31,10 +29,9 @@ from ..errors import (
     RateLimited,
     RequestRejected,
     ServiceError,
-    UsageError,
 )
 from ..events import EventSink, RetryScheduled, discard
-from ..models import Transcript, Utterance, Word
+from ..models import Transcript
 from ..redact import redact, url_key
 from ..retry import (
     RetryAfter,
@@ -44,6 +41,10 @@ from ..retry import (
     parse_retry_after,
     retry_call,
 )
+from .options import TranscriptionOptions as TranscriptionOptions  # re-exported
+from .options import check_keyterms as check_keyterms  # re-exported
+from .transcripts import _loads
+from .transcripts import transcript_from_json as transcript_from_json  # re-exported
 
 T = TypeVar("T")
 
@@ -54,87 +55,6 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # keyterms_prompt limits, from AssemblyAI's spec (TranscriptParams.keyterms_prompt): "up to
 # 200 (for Universal-2) or 1000 (for Universal-3 Pro) ... (maximum 6 words per phrase)". No
 # character limit is documented. Models not listed here are held to the largest limit.
-KEYTERM_MAX_WORDS = 6
-KEYTERMS_MAX = 1000
-KEYTERMS_MAX_BY_MODEL = {"universal-2": 200}
-
-
-def _shorten(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def check_keyterms(keyterms: tuple[str, ...], speech_models: tuple[str, ...]) -> None:
-    """Refuse (:class:`UsageError`, exit 2) a keyterm list AssemblyAI would reject.
-
-    The count must suit every model of ``speech_models``: it is a priority list, and the job
-    may fall back to any of them (Universal-2 for a language Universal-3 Pro lacks).
-    """
-    for phrase in keyterms:
-        words = len(phrase.split())
-        if words == 0:
-            raise UsageError("A keyterm is empty; remove it or give a word or phrase.",
-                             code="keyterms_limit")
-        if words > KEYTERM_MAX_WORDS:
-            raise UsageError(
-                f"The keyterm {_shorten(phrase)!r} has {words} words, more than the "
-                f"{KEYTERM_MAX_WORDS} AssemblyAI accepts in one keyterm; shorten it or split "
-                "it into several keyterms.",
-                code="keyterms_limit",
-            )
-    limit, model = min(
-        ((KEYTERMS_MAX_BY_MODEL.get(m.lower(), KEYTERMS_MAX), m) for m in speech_models),
-        default=(KEYTERMS_MAX, ""),
-    )
-    if len(keyterms) > limit:
-        fallback = limit < KEYTERMS_MAX and len(speech_models) > 1
-        raise UsageError(
-            f"{len(keyterms)} keyterms are more than "
-            f"{model if limit < KEYTERMS_MAX else 'AssemblyAI'} accepts "
-            f"({limit} at most); pass at most {limit}"
-            + (f" or leave {model} out of the speech models (--model)." if fallback else "."),
-            code="keyterms_limit",
-        )
-
-
-@dataclass(frozen=True)
-class TranscriptionOptions:
-    """What we ask AssemblyAI for; ``language="auto"`` turns on language detection.
-
-    Building it checks the keyterms against AssemblyAI's limits (:func:`check_keyterms`), so
-    a list the service would refuse fails before any network call.
-    """
-
-    speech_models: tuple[str, ...] = DEFAULT_SPEECH_MODELS
-    language: str = "auto"
-    speaker_labels: bool = True
-    speakers_expected: int | None = None
-    keyterms: tuple[str, ...] = ()
-    extra: dict[str, object] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        check_keyterms(self.keyterms, self.speech_models)
-
-    def request(self, audio_url: str) -> aai_types.TranscriptRequest:
-        """The SDK request body: never the removed ``word_boost`` or singular ``speech_model``."""
-        body: dict[str, object] = {
-            "audio_url": audio_url,
-            "speech_models": list(self.speech_models),
-            "speaker_labels": self.speaker_labels,
-            "punctuate": True,
-            "format_text": True,
-        }
-        if self.language == "auto":
-            body["language_detection"] = True
-        else:
-            body["language_code"] = self.language
-        if self.speaker_labels and self.speakers_expected:
-            body["speakers_expected"] = self.speakers_expected
-        if self.keyterms:
-            body["keyterms_prompt"] = list(self.keyterms)
-        body.update(self.extra)
-        return aai_types.TranscriptRequest(**body)  # type: ignore[arg-type]
-
-
 @dataclass(frozen=True)
 class JobStatus:
     id: str
@@ -169,90 +89,6 @@ def _judge(exc: Exception) -> Verdict:
     if isinstance(exc, httpx.TransportError):
         return Verdict(retry=True, reason=f"connection problem ({type(exc).__name__})")
     return Verdict(retry=False)
-
-
-def _loads(content: bytes) -> Any:
-    """JSON from bytes: orjson (2-3x faster on an hour of words), the standard library for what
-    orjson refuses (NaN, lone surrogates), so nothing that parsed before fails now."""
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return json.loads(content)
-
-
-def _word(w: dict[str, Any]) -> Word:
-    return Word(
-        str(w.get("text", "")),
-        int(w.get("start") or 0),
-        int(w.get("end") or 0),
-        float(w.get("confidence") or 0.0),
-        w.get("speaker"),
-    )
-
-
-def _words(raw: object) -> tuple[Word, ...]:
-    if not isinstance(raw, list):
-        return ()
-    return tuple(_word(w) for w in raw if isinstance(w, dict))
-
-
-def _utterance_words(raw: object, top: list[dict[str, Any]], words: tuple[Word, ...],
-                     cursor: int) -> tuple[tuple[Word, ...], int]:
-    """An utterance's words, reusing the top-level :class:`Word` wherever the service sent the
-    very same word (it does, in order): half the parsing of a diarized transcript."""
-    if not isinstance(raw, list):
-        return (), cursor
-    parsed: list[Word] = []
-    for w in raw:
-        if not isinstance(w, dict):
-            continue
-        if cursor < len(top) and top[cursor] == w:
-            parsed.append(words[cursor])
-            cursor += 1
-        else:
-            parsed.append(_word(w))
-    return tuple(parsed), cursor
-
-
-def transcript_from_json(body: dict[str, Any]) -> Transcript:
-    """Our value type straight from the API's JSON (several times cheaper than the SDK's
-    pydantic models for an hour of words); word timings copied as given (ms)."""
-    raw_words = body.get("words")
-    top = [w for w in raw_words if isinstance(w, dict)] if isinstance(raw_words, list) else []
-    words = tuple(map(_word, top))
-    raw_utterances = body.get("utterances")
-    utterances = None
-    if isinstance(raw_utterances, list):
-        cursor = 0
-        parsed: list[Utterance] = []
-        for u in raw_utterances:
-            if not isinstance(u, dict):
-                continue
-            utterance_words, cursor = _utterance_words(u.get("words"), top, words, cursor)
-            parsed.append(Utterance(
-                speaker=str(u.get("speaker")),
-                start=int(u.get("start") or 0),
-                end=int(u.get("end") or 0),
-                text=str(u.get("text") or ""),
-                confidence=float(u.get("confidence") or 0.0),
-                words=utterance_words,
-            ))
-        utterances = tuple(parsed)
-    duration = body.get("audio_duration")
-    error = body.get("error")
-    return Transcript(
-        id=str(body.get("id")),
-        status=str(body.get("status")),
-        text=str(body.get("text") or ""),
-        language_code=body.get("language_code") or None,
-        language_confidence=body.get("language_confidence"),
-        audio_duration=float(duration) if duration else None,
-        speech_model_used=body.get("speech_model_used"),
-        confidence=body.get("confidence"),
-        words=words,
-        utterances=utterances,
-        error=redact(str(error)) if error else None,
-    )
 
 
 class AssemblyClient:

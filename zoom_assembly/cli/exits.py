@@ -73,7 +73,10 @@ def errors_to_exit(
     try:
         yield run
     except TranscribeZoomError as exc:
-        raise run.fatal(exc.code, exc.message, exc.exit_code) from None
+        message = exc.message
+        if exc.resumable:
+            message = f"{message.rstrip('.')}. To resume, {run.resume}."
+        raise run.fatal(exc.code, message, exc.exit_code) from None
     except (_StdoutGone, BrokenPipeError):
         # No subprocess or raw socket here: a broken pipe is stdout or stderr going away
         # (`2>&1 | head -1` breaks stderr too, e.g. under the progress line).

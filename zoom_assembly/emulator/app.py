@@ -17,7 +17,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import assembly_api as aai
-from . import zoom_api, zoom_download
+from . import zoom_api, zoom_download, zoom_meetings
 from .faults import Plan
 from .state import EmulatorState
 from .zoom_common import iso
@@ -36,11 +36,11 @@ def _zoom_routes(prefix: str) -> list[Route]:
         Route(f"{v2}/users/{{user_id}}/recordings", zoom_api.user_recordings),
         Route(f"{v2}/accounts/{{account_id}}/recordings", zoom_api.account_recordings),
         Route(f"{v2}/meetings/{{meeting_id:path}}/recordings", zoom_api.meeting_recordings),
-        Route(f"{v2}/meetings/{{meeting_id}}", zoom_api.get_meeting),
+        Route(f"{v2}/meetings/{{meeting_id}}", zoom_meetings.get_meeting),
         Route(f"{v2}/past_meetings/{{meeting_id:path}}/instances", zoom_api.past_instances),
         Route(f"{v2}/past_meetings/{{meeting_id:path}}/participants",
-              zoom_api.past_participants),
-        Route(f"{v2}/past_meetings/{{meeting_id:path}}", zoom_api.past_meeting),
+              zoom_meetings.past_participants),
+        Route(f"{v2}/past_meetings/{{meeting_id:path}}", zoom_meetings.past_meeting),
         # Everything else under the API answers like Zoom does for a route it does not know.
         Route(f"{v2}/{{rest:path}}", zoom_api.unknown_route,
               methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

@@ -18,12 +18,12 @@ from .zoom_common import (
     NO_RECORDING,
     authorize,
     emu,
-    iso,
     meeting_json,
     path_id,
     zoom_error,
     zoom_prefix,
 )
+from .zoom_paging import page_of, paging
 
 SCOPE_USERS = "user:read:list_users:admin"
 SCOPE_USER_RECORDINGS = "cloud_recording:read:list_user_recordings:admin"
@@ -31,13 +31,9 @@ SCOPE_ACCOUNT_RECORDINGS = "cloud_recording:read:list_account_recordings:admin"
 SCOPE_MEETING_RECORDINGS = "cloud_recording:read:list_recording_files:admin"
 SCOPE_INSTANCES = "meeting:read:list_past_instances:admin"
 SCOPE_USER = "user:read:user:admin"
-SCOPE_MEETING = "meeting:read:meeting:admin"
-SCOPE_PAST_MEETING = "meeting:read:past_meeting:admin"
-SCOPE_PARTICIPANTS = "meeting:read:list_past_participants:admin"
 # What Zoom answers for a path under the API that it has no route for (zoom/rivet-javascript#12
 # quotes it as "[404/2300]: This API endpoint is not recognized.").
 # The 404 the specs document for /past_meetings/{meetingId} (code 3001).
-PAST_MEETING_MISSING = "This meeting is not available or the meeting ID is invalid."
 UNKNOWN_ROUTE = (404, 2300, "This API endpoint is not recognized.")
 DEFAULT_DOWNLOAD_TTL = 86_400
 MAX_DOWNLOAD_TTL = 604_800
@@ -85,38 +81,6 @@ async def oauth_token(request: Request) -> Response:
     )
 
 
-def _page_size(request: Request) -> int | Response:
-    raw = request.query_params.get("page_size")
-    if raw is None or raw == "":
-        return 30
-    try:
-        size = int(raw)
-    except ValueError:
-        return zoom_error(400, 300, f"Invalid field: page_size ({raw}).")
-    return 30 if size < 1 else min(size, 300)
-
-
-def _cursor(request: Request, kind: str) -> dict[str, Any] | Response | None:
-    token = request.query_params.get("next_page_token")
-    if not token:
-        return None
-    cursor = emu(request).page_tokens.get(token)
-    if cursor is None or cursor.get("kind") != kind:
-        return zoom_error(400, 300, "The next page token is invalid or expired.")
-    return cursor
-
-
-def _page(
-    request: Request, kind: str, items: list[Any], size: int, cursor: dict[str, Any]
-) -> tuple[list[Any], str]:
-    offset = int(cursor.get("offset", 0))
-    page = items[offset : offset + size]
-    token = ""
-    if offset + size < len(items):
-        token = emu(request).page_tokens.new({**cursor, "kind": kind, "offset": offset + size})
-    return page, token
-
-
 def _user_json(user: User) -> dict[str, Any]:
     data: dict[str, Any] = {} if user.status == "pending" else {"id": user.id}
     data.update(
@@ -133,19 +97,17 @@ async def list_users(request: Request) -> Response:
     denied = authorize(request, SCOPE_USERS)
     if denied:
         return denied
-    size = _page_size(request)
-    cursor = _cursor(request, "users")
-    if isinstance(size, Response):
-        return size
-    if isinstance(cursor, Response):
-        return cursor
+    paged = paging(request, "users")
+    if isinstance(paged, Response):
+        return paged
+    size, cursor = paged
     if cursor is None:
         status = request.query_params.get("status", "active") or "active"
         if status not in ("active", "inactive", "pending"):
             return zoom_error(400, 300, f"Invalid field: status ({status}).")
         cursor = {"status": status, "offset": 0}
     users = [u for u in emu(request).scenario.users if u.status == cursor["status"]]
-    page, token = _page(request, "users", users, size, cursor)
+    page, token = page_of(request, "users", users, size, cursor)
     return JSONResponse(
         {
             "page_count": math.ceil(len(users) / size),
@@ -217,12 +179,10 @@ async def _recordings(request: Request, host: str | None, scope: str, account: b
     if denied:
         return denied
     st = emu(request)
-    size = _page_size(request)
-    cursor = _cursor(request, "recordings")
-    if isinstance(size, Response):
-        return size
-    if isinstance(cursor, Response):
-        return cursor
+    paged = paging(request, "recordings")
+    if isinstance(paged, Response):
+        return paged
+    size, cursor = paged
     if cursor is None:
         window = _window(request)
         if isinstance(window, Response):
@@ -236,7 +196,7 @@ async def _recordings(request: Request, host: str | None, scope: str, account: b
     else:
         span = (_at_midnight(start), _at_midnight(end + timedelta(days=1)))
         meetings = st.scenario.listed(cursor["host"], *span)
-    page, token = _page(request, "recordings", meetings, size, cursor)
+    page, token = page_of(request, "recordings", meetings, size, cursor)
     prefix = zoom_prefix(request)
     items = [meeting_json(st, m, host_email=account, trash=cursor["trash"], prefix=prefix)
              for m in page]
@@ -352,135 +312,6 @@ async def get_user(request: Request) -> Response:
         personal_meeting_url=f"{st.base_url}{zoom_prefix(request)}/j/{user.pmi}",
     )
     return JSONResponse(data)
-
-
-def _latest(st_meetings: list[Meeting]) -> Meeting | None:
-    return st_meetings[-1] if st_meetings else None
-
-
-async def get_meeting(request: Request) -> Response:
-    """``GET /meetings/{meetingId}``: the meeting (its latest instance) by numeric ID."""
-    denied = authorize(request, SCOPE_MEETING)
-    if denied:
-        return denied
-    st = emu(request)
-    key = request.path_params["meeting_id"]
-    meeting = _latest(st.scenario.instances(int(key))) if key.isdigit() else None
-    if meeting is None:
-        return zoom_error(404, 3001, f"Meeting does not exist: {key}.")
-    host = st.scenario.user(meeting.host_id)
-    prefix = f"{st.base_url}{zoom_prefix(request)}"
-    data: dict[str, Any] = {
-        "uuid": meeting.uuid, "id": meeting.id, "host_id": meeting.host_id,
-        "host_email": host.email if host else "", "topic": meeting.topic, "type": meeting.type,
-        "status": "waiting", "start_time": iso(meeting.start_time),
-        "duration": max(1, round(meeting.duration_s / 60)), "timezone": meeting.timezone,
-        "agenda": "", "created_at": iso(meeting.start_time - timedelta(days=1)),
-        "join_url": f"{prefix}/j/{meeting.id}", "password": meeting.password,
-        "pre_schedule": False,
-        "settings": {"host_video": False, "participant_video": False, "join_before_host": False,
-                     "mute_upon_entry": False, "auto_recording": "cloud",
-                     "waiting_room": True, "meeting_authentication": False},
-    }  # fmt: skip
-    if meeting.type == 8:
-        data["recurrence"] = {"type": 2, "repeat_interval": 1,
-                              "weekly_days": str(meeting.start_time.isoweekday() % 7 + 1)}
-    return JSONResponse(data)
-
-
-def _past_instance(request: Request, after: str | None) -> Meeting | None:
-    """The instance a ``/past_meetings/{meetingUUID}`` path names: a UUID (double-encoded when it
-    starts with ``/`` or holds ``//``, as for recordings) or a numeric ID (its latest instance)."""
-    scenario = emu(request).scenario
-    key = path_id(request, "past_meetings", after)
-    if not key:
-        return None
-    if key.isdigit():
-        return _latest(scenario.instances(int(key)))
-    return scenario.meeting_by_uuid(key)
-
-
-def _participant_minutes(meeting: Meeting) -> int:
-    return max(1, round(meeting.duration_s / 60))
-
-
-async def past_meeting(request: Request) -> Response:
-    """``GET /past_meetings/{meetingUUID}``: details of one ended instance."""
-    denied = authorize(request, SCOPE_PAST_MEETING)
-    if denied:
-        return denied
-    st = emu(request)
-    meeting = _past_instance(request, None)
-    if meeting is None:
-        return zoom_error(404, 3001, PAST_MEETING_MISSING)
-    host = st.scenario.user(meeting.host_id)
-    minutes = _participant_minutes(meeting)
-    return JSONResponse(
-        {
-            "id": meeting.id, "uuid": meeting.uuid, "host_id": meeting.host_id,
-            "type": meeting.type, "topic": meeting.topic,
-            "user_name": host.display_name if host else "",
-            "user_email": host.email if host else "", "dept": host.dept if host else "",
-            "start_time": iso(meeting.start_time), "end_time": iso(meeting.end_time),
-            "duration": minutes, "total_minutes": minutes * len(meeting.speakers),
-            "participants_count": len(meeting.speakers), "source": "Zoom",
-        }
-    )  # fmt: skip
-
-
-def _participants(st_users: dict[str, User], meeting: Meeting) -> list[dict[str, Any]]:
-    """One participant per scripted speaker, named exactly as the script names them (non-Latin
-    names included). A speaker who is a user of the account (same display name) carries that
-    user's id and email; a guest has neither, as in Zoom."""
-    result = []
-    for n, name in enumerate(meeting.speakers):
-        user = st_users.get(name)
-        result.append({
-            "id": user.id if user else "",
-            "name": name,
-            "user_id": str(16778240 + 1024 * n),
-            "user_email": user.email if user else "",
-            "join_time": iso(meeting.start_time),
-            "leave_time": iso(meeting.end_time),
-            "duration": meeting.duration_s,
-            "failover": False,
-            "status": "in_meeting",
-            "internal_user": user is not None,
-        })  # fmt: skip
-    return result
-
-
-async def past_participants(request: Request) -> Response:
-    """``GET /past_meetings/{meetingUUID}/participants``, paged (``page_size`` <= 300)."""
-    denied = authorize(request, SCOPE_PARTICIPANTS)
-    if denied:
-        return denied
-    st = emu(request)
-    size = _page_size(request)
-    cursor = _cursor(request, "participants")
-    if isinstance(size, Response):
-        return size
-    if isinstance(cursor, Response):
-        return cursor
-    if cursor is None:
-        meeting = _past_instance(request, "participants")
-        if meeting is None:
-            return zoom_error(404, 3001, PAST_MEETING_MISSING)
-        cursor = {"uuid": meeting.uuid, "offset": 0}
-    found = st.scenario.meeting_by_uuid(cursor["uuid"])
-    assert found is not None  # a cursor only ever names a meeting of this scenario
-    users = {u.display_name: u for u in st.scenario.users}
-    everyone = _participants(users, found)
-    page, token = _page(request, "participants", everyone, size, cursor)
-    return JSONResponse(
-        {
-            "page_count": math.ceil(len(everyone) / size),
-            "page_size": size,
-            "total_records": len(everyone),
-            "next_page_token": token,
-            "participants": page,
-        }
-    )
 
 
 async def unknown_route(request: Request) -> Response:

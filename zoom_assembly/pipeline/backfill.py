@@ -1,15 +1,29 @@
-"""Finding every recording of some users, all users or the whole account over a date range."""
+"""Backfill: every recording of some users, all users or the whole account over a date range.
+
+The listing (``list_recordings``) is the trigger; ``backfill`` runs it through the engine and
+``backfill_plan`` says what a run would do (``--dry-run``) without submitting anything.
+"""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from ..errors import UsageError
-from ..events import EventSink, Notice, discard
-from ..zoom import MeetingRecordings, ZoomClient, choose_audio_file
+from ..config import Settings
+from ..errors import TranscribeZoomError, UsageError
+from ..events import EventSink, Notice, RecordingStage, discard
+from ..ledger import Ledger, ledger_path
+from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, choose_audio_file
+from .clients import ensure_out_dir, open_clients
+from .engine import Pipeline
+from .options import RunOptions
+from .results import RecordingResult
+from .sources import label_of
+from .speaker_names import check_mode, zoom_enrichers
 
 
 @dataclass(frozen=True)
@@ -131,16 +145,56 @@ class PlanItem:
     reason: str = ""  # why it would be skipped, when it would
 
 
-def plan(recordings: Iterator[MeetingRecordings]) -> list[PlanItem]:
-    """What a backfill would transcribe (``--dry-run``): the chosen file's duration each."""
-    from ..errors import TranscribeZoomError
+def backfill(
+    selection: Selection,
+    settings: Settings,
+    options: RunOptions,
+    *,
+    sink: EventSink = discard,
+    sleep: Callable[[float], None] = time.sleep,
+    speaker_names: str = "auto",
+) -> list[RecordingResult]:
+    """Transcribe every recording the selection lists; resumable and exactly once per file.
 
-    items = []
-    for rec in recordings:
-        try:
-            file = choose_audio_file(rec)
-        except TranscribeZoomError as exc:
-            items.append(PlanItem(rec, None, exc.message))
-            continue
-        items.append(PlanItem(rec, file.duration_seconds))
-    return items
+    ``speaker_names``: ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters."""
+    check_mode(speaker_names)
+    ensure_out_dir(options.out_dir)
+
+    def listed(recordings: object) -> None:
+        meeting = getattr(recordings, "meeting", None)
+        if meeting is not None:
+            sink(RecordingStage("", label_of(meeting), "listed"))
+
+    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+        since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
+        pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
+                            sleep=sleep, jobs_since=since,
+                            enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
+        return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
+                                            on_listed=listed))
+
+
+def backfill_plan(
+    selection: Selection, settings: Settings, out_dir: Path, *, sink: EventSink = discard
+) -> tuple[list[PlanItem], set[str]]:
+    """What a backfill would do (``--dry-run``): items, and the meeting UUIDs already done."""
+    settings.require_zoom()
+    zoom = build_zoom_client(settings, sink=sink)
+    items = [_plan_item(rec) for rec in list_recordings(zoom, selection, sink=sink)]
+    done: set[str] = set()
+    if ledger_path(out_dir).exists():
+        with Ledger.open(out_dir) as ledger:
+            done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
+                    if r.meeting_uuid}
+    return items, done
+
+
+
+
+def _plan_item(recordings: MeetingRecordings) -> PlanItem:
+    """What a backfill would do with one instance: the chosen file's duration, or why not."""
+    try:
+        file = choose_audio_file(recordings)
+    except TranscribeZoomError as exc:
+        return PlanItem(recordings, None, exc.message)
+    return PlanItem(recordings, file.duration_seconds)

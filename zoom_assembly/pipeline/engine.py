@@ -181,7 +181,7 @@ class Pipeline:
 
     def _resume_or_submit(self, recording: Recording, row: Row) -> None:
         meeting, file_id = recording.meeting, recording.file_id
-        if row.state == "completed" and row.transcript_id:
+        if row.state == "completed":
             self._complete_again(recording, row)
             return
         if row.state == "submitted" and row.transcript_id:
@@ -234,9 +234,15 @@ class Pipeline:
             self._finish(RecordingResult.from_row(meeting, row, cached=True))
             return
         transcript = read_transcript_json(Path(present["json"])) if "json" in present else None
-        if transcript is None:
-            self.follower.follow(0.0, Job(recording, row.transcript_id or ""))
+        if transcript is None and row.transcript_id:
+            self.follower.follow(0.0, Job(recording, row.transcript_id))
             return
+        if transcript is None:  # a free transcript: fetch it again (still free)
+            source = self.free_sources.get(row.transcript_source or "")
+            if source is None:
+                self._finish(RecordingResult.from_row(meeting, row, cached=True))
+                return
+            transcript = source.fetch(recording)
         self._emit(recording.file_id, meeting, "rendered",
                    f"wrote {', '.join(missing)} from the stored transcript")
         self._write(recording, transcript, transcript_id=row.transcript_id, formats=missing,

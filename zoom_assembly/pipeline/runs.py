@@ -1,68 +1,27 @@
-"""The library's entry points: what each command does, callable from Python too."""
+"""Entry points for one meeting and for local files (a backfill's are in ``backfill``)."""
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..assembly import AssemblyClient
 from ..config import Settings
-from ..errors import OutputError
-from ..events import EventSink, RecordingStage, discard
+from ..events import EventSink, discard
 from ..ledger import Ledger
 from ..media import LocalMedia, collect
 from ..models import MeetingInfo
-from ..zoom import ZoomClient, build_zoom_client, parse_meeting_ref
-from .backfill import PlanItem, Selection, list_recordings, plan
+from ..zoom import parse_meeting_ref
+from .clients import ensure_out_dir, open_clients
 from .engine import Pipeline
 from .meeting import meeting_instances
 from .options import RunOptions
-from .recording import Enricher, Recording
+from .recording import Recording
 from .results import RecordingResult
-from .sources import LocalFile, label_of
-from .speaker_names import TimelineSpeakerNames, check_mode
-
-
-def ensure_out_dir(out: Path) -> None:
-    """Fail early, with one sentence, when the output folder cannot be created or written."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot create the output folder {out} ({exc.strerror or exc}); choose another "
-            "with --out."
-        ) from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise OutputError(f"Cannot write to the output folder {out}; choose another with --out.")
-
-
-@dataclass
-class Clients:
-    zoom: ZoomClient
-    assembly: AssemblyClient
-
-
-@contextmanager
-def open_clients(settings: Settings, sink: EventSink, pool_size: int = 16) -> Iterator[Clients]:
-    settings.require_zoom()
-    settings.require_assemblyai()
-    zoom = build_zoom_client(settings, sink=sink, pool_size=pool_size)
-    assembly = AssemblyClient(settings, sink=sink)
-    try:
-        yield Clients(zoom, assembly)
-    finally:
-        assembly.close()
-        zoom.api.session.close()
-
-
-def zoom_enrichers(zoom: ZoomClient, speaker_names: str, sink: EventSink) -> list[Enricher]:
-    """What runs on a Zoom recording's finished transcript: naming speakers unless ``off``."""
-    return [TimelineSpeakerNames(zoom, sink)] if check_mode(speaker_names) == "auto" else []
+from .sources import LocalFile
+from .speaker_names import check_mode, zoom_enrichers
 
 
 def transcribe_meetings(
@@ -91,48 +50,6 @@ def transcribe_meetings(
                             sleep=sleep, jobs_since=min(starts, default=None),
                             enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
         return pipeline.run(instances)
-
-
-def backfill(
-    selection: Selection,
-    settings: Settings,
-    options: RunOptions,
-    *,
-    sink: EventSink = discard,
-    sleep: Callable[[float], None] = time.sleep,
-    speaker_names: str = "auto",
-) -> list[RecordingResult]:
-    """Transcribe every recording the selection lists; resumable and exactly once per file."""
-    check_mode(speaker_names)
-    ensure_out_dir(options.out_dir)
-
-    def listed(recordings: object) -> None:
-        meeting = getattr(recordings, "meeting", None)
-        if meeting is not None:
-            sink(RecordingStage("", label_of(meeting), "listed"))
-
-    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
-        since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
-        pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink,
-                            sleep=sleep, jobs_since=since,
-                            enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
-        return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
-                                            on_listed=listed))
-
-
-def backfill_plan(
-    selection: Selection, settings: Settings, out_dir: Path, *, sink: EventSink = discard
-) -> tuple[list[PlanItem], set[str]]:
-    """What a backfill would do (``--dry-run``): items, and the meeting UUIDs already done."""
-    settings.require_zoom()
-    zoom = build_zoom_client(settings, sink=sink)
-    items = plan(list_recordings(zoom, selection, sink=sink))
-    done: set[str] = set()
-    if (out_dir / ".transcribe-zoom" / "ledger.sqlite").exists():
-        with Ledger.open(out_dir) as ledger:
-            done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
-                    if r.meeting_uuid}
-    return items, done
 
 
 def local_recordings(files: list[LocalMedia], assembly: AssemblyClient) -> list[Recording]:

@@ -15,7 +15,7 @@ from ..models import Transcript
 from ..speakers import merge_timelines, names_from_timeline, parse_timeline, speech_by_label
 from ..zoom import ZoomClient
 from ..zoom.timeline import fetch_timelines, timeline_files
-from .recording import Recording
+from .recording import Enricher, Recording
 from .sources import label_of
 
 MODES = ("auto", "off")
@@ -28,6 +28,11 @@ def check_mode(mode: str) -> str:
         raise UsageError(f"--speaker-names must be auto or off, not '{mode}'.",
                          code="bad_speaker_names")
     return value
+
+
+def zoom_enrichers(zoom: ZoomClient, speaker_names: str, sink: EventSink) -> list[Enricher]:
+    """What runs on a Zoom recording's finished transcript: naming speakers unless ``off``."""
+    return [TimelineSpeakerNames(zoom, sink)] if check_mode(speaker_names) == "auto" else []
 
 
 class TimelineSpeakerNames:

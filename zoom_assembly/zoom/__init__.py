@@ -10,7 +10,8 @@ import requests
 from ..config import Settings
 from ..events import EventSink, discard
 from ..retry import RetryPolicy
-from .api import USER_AGENT, ZoomApi, ZoomTokenProvider, rate_limiters
+from .api import USER_AGENT, ZoomApi, rate_limiters
+from .auth import ZoomTokenProvider
 from .client import (
     MeetingRef,
     ZoomClient,
