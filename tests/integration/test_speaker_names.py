@@ -103,3 +103,17 @@ def test_rename_refuses_an_unknown_label_or_folder(harness: Harness, tmp_path: P
     assert result.code == 2 and "no speaker Q" in result.stderr
     assert h.run("rename", str(tmp_path), "A=X").code == 2
     assert h.run("rename", str(folder), "nonsense").code == 2
+
+
+def test_backfill_names_speakers_too(harness: Harness) -> None:
+    h = harness
+    meeting = h.emu.scenario.find("japanese")
+    day = meeting.start_time.date().isoformat()
+    result = h.run("backfill", "--all-users", "--from", day, "--to", day, "--json")
+    assert result.code == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    line = next(x for x in lines if x["meeting"]["uuid"] == meeting.uuid)
+    doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+    expected = truth(h, "japanese")
+    assert doc["speakers"] and all(s["name"] == expected[label]
+                                   for label, s in doc["speakers"].items())
