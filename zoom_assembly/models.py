@@ -51,6 +51,20 @@ class Utterance:
 
 
 @dataclass(frozen=True)
+class SpeakerName:
+    """The name given to one speaker label, where it came from and how sure we are."""
+
+    name: str
+    source: str  # timeline | manual | ...
+    confidence: float | None = None  # 0..1; None when not measured
+    email: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "source": self.source, "confidence": self.confidence,
+                "email": self.email}
+
+
+@dataclass(frozen=True)
 class Transcript:
     """A finished (or failed) AssemblyAI transcript, reduced to what we write."""
 
@@ -68,6 +82,12 @@ class Transcript:
     extra: dict[str, object] = field(default_factory=dict)
     source: str = "assemblyai"  # assemblyai | zoom_transcript | zoom_captions
     timing: str = "word"  # word: one entry per word; cue: one per caption cue (Zoom's text)
+    # Label -> name for labels we could name (the rest stay "Speaker A"); words keep labels.
+    speakers: dict[str, SpeakerName] = field(default_factory=dict)
+
+    def speaker_names(self) -> dict[str, str]:
+        """Label -> display name, what the renderers take."""
+        return {label: s.name for label, s in self.speakers.items() if s.name}
 
 
 def iso_utc(value: datetime | None) -> str | None:

@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
@@ -41,7 +41,14 @@ from zoom_assembly.captions import (
     render_vtt,
     speaker_label,
 )
-from zoom_assembly.models import MeetingInfo, Transcript, Utterance, Word, iso_utc
+from zoom_assembly.models import (
+    MeetingInfo,
+    SpeakerName,
+    Transcript,
+    Utterance,
+    Word,
+    iso_utc,
+)
 
 __all__ = [
     "FORMATS",
@@ -54,6 +61,7 @@ __all__ = [
     "atomic_write_text",
     "caption_cues",
     "join_words",
+    "read_recording_json",
     "read_transcript_json",
     "recording_folder_name",
     "render_captions",
@@ -61,6 +69,7 @@ __all__ = [
     "render_srt",
     "render_txt",
     "render_vtt",
+    "rewrite_outputs",
     "speaker_label",
     "transcript_json_bytes",
     "write_outputs",
@@ -215,6 +224,9 @@ def render_json(
              "confidence": u.confidence}
             for u in transcript.utterances
         ]
+    if transcript.speakers:
+        # Added field: label -> {name, source, confidence, email}; labels stay on every word.
+        doc["speakers"] = {label: s.to_json() for label, s in sorted(transcript.speakers.items())}
     return doc
 
 
@@ -233,6 +245,7 @@ def transcript_json_bytes(
         (transcript.language_confidence, transcript.audio_duration),
         map(_CONFIDENCE, transcript.words),
         map(_CONFIDENCE, transcript.utterances or ()),
+        map(_CONFIDENCE, transcript.speakers.values()),
     )
     if not any(map(_spelled_differently, floats)):
         with contextlib.suppress(orjson.JSONEncodeError):
@@ -261,11 +274,31 @@ def write_outputs(
     Returns absolute paths keyed by format. Unknown formats raise ValueError before anything is
     written; OS errors raise OutputError. All files are rendered before the first is written.
     """
+    folder = Path(out_dir).absolute() / recording_folder_name(meeting, recording_file_id)
+    return rewrite_outputs(folder, meeting, recording_file_id, transcript, formats,
+                           speaker_names)
+
+
+def rewrite_outputs(
+    folder: Path,
+    meeting: MeetingInfo,
+    recording_file_id: str,
+    transcript: Transcript,
+    formats: Collection[str] = FORMATS,
+    speaker_names: SpeakerNames = None,
+) -> dict[str, Path]:
+    """Write ``transcript.<fmt>`` files into ``folder`` itself (what :func:`write_outputs`
+    does once it has named the folder; ``rename`` uses it on an existing folder).
+
+    Speaker labels are shown as ``speaker_names`` maps them, else as the transcript's own
+    ``speakers`` names, else ``Speaker A``.
+    """
     formats = (formats,) if isinstance(formats, str) else formats
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"Unknown output format(s): {', '.join(unknown)}; use {FORMATS}.")
-    folder = Path(out_dir).absolute() / recording_folder_name(meeting, recording_file_id)
+    if speaker_names is None and transcript.speakers:
+        speaker_names = transcript.speaker_names()
     wanted = set(formats)
     rendered: dict[str, bytes] = {}
     if "txt" in wanted:
@@ -320,6 +353,15 @@ def read_transcript_json(path: Path) -> Transcript | None:
                 for u in doc["utterances"]
             )
         duration = doc.get("audio_duration")
+        speakers = {}
+        for label, raw in (doc.get("speakers") or {}).items():
+            if isinstance(raw, dict) and isinstance(raw.get("name"), str) and raw["name"]:
+                confidence = raw.get("confidence")
+                email = raw.get("email")
+                speakers[str(label)] = SpeakerName(
+                    raw["name"], str(raw.get("source") or "unknown"),
+                    float(confidence) if isinstance(confidence, int | float) else None,
+                    email if isinstance(email, str) else None)
         return Transcript(
             id=str(doc["transcript_id"]),
             status="completed",
@@ -332,6 +374,29 @@ def read_transcript_json(path: Path) -> Transcript | None:
             utterances=utterances,
             source=str(doc.get("source") or "assemblyai"),
             timing=str(doc.get("timing") or "word"),
+            speakers=speakers,
         )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def read_recording_json(path: Path) -> tuple[Transcript, MeetingInfo, str] | None:
+    """The transcript of a ``transcript.json`` with the meeting and recording file id it was
+    written for (what it takes to write the folder again); None when unreadable."""
+    transcript = read_transcript_json(path)
+    if transcript is None:
+        return None
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = doc.get("meeting") or {}
+        start = raw.get("start_time")
+        meeting = MeetingInfo(
+            uuid=str(raw.get("uuid") or ""),
+            id=int(raw["id"]) if raw.get("id") is not None else None,
+            topic=str(raw.get("topic") or ""),
+            start_time=(datetime.fromisoformat(start.replace("Z", "+00:00"))
+                        if isinstance(start, str) and start else None),
+        )
+        return transcript, meeting, str(doc["recording_file_id"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

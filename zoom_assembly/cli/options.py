@@ -129,6 +129,20 @@ SELECTION = (
     Option("min_duration", Annotated[int, typer.Option(
         "--min-duration", min=0, help="Skip meetings shorter (minutes).")], 0),
 )
+def _speaker_names_mode(value: str) -> str:
+    """``--speaker-names``: auto or off."""
+    mode = value.strip().lower()
+    if mode not in ("auto", "off"):
+        raise typer.BadParameter(f"'{value}' is not auto or off.")
+    return mode
+
+
+SPEAKER_NAMES = (
+    Option("speaker_names", Annotated[str, typer.Option(
+        "--speaker-names", parser=_speaker_names_mode, metavar="auto|off",
+        help="auto: name speakers from Zoom's speaker timeline when the meeting has one "
+        "(one extra Zoom download, no AssemblyAI cost); off: keep Speaker A, B...")], "auto"),
+)
 # Credentials as flags (highest precedence). Prefer tokens.env: flags show up in `ps`.
 CREDENTIALS = (
     Option("env_file", EnvFileOpt, None),
@@ -177,6 +191,7 @@ class Flags:
     account: bool = False
     topic: str | None = None
     min_duration: int = 0
+    speaker_names: str = "auto"
     env_file: Path | None = None
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None

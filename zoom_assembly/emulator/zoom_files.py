@@ -11,7 +11,8 @@ import json
 import zlib
 from typing import TYPE_CHECKING
 
-from .scripts import join_words, sentences, turns
+from .scripts import join_words, sentences
+from .timeline import active_speaker_entries
 
 if TYPE_CHECKING:
     from .scenario import Meeting, RecordingFile, Scenario
@@ -53,16 +54,10 @@ def _person(scenario: Scenario, meeting: Meeting, name: str) -> dict[str, object
 
 
 def timeline(scenario: Scenario, meeting: Meeting) -> dict[str, object]:
-    """``{"timeline": [{"ts", "users"}]}``: one entry per speaker turn, ``users: []`` in pauses."""
-    entries: list[dict[str, object]] = []
-    spoken = turns(scenario.script(meeting))
-    for i, turn in enumerate(spoken):
-        entries.append(
-            {"ts": _clock(turn.start), "users": [_person(scenario, meeting, turn.speaker)]}
-        )
-        following = spoken[i + 1].start if i + 1 < len(spoken) else None
-        if following is None or following - turn.end >= 1500:
-            entries.append({"ts": _clock(turn.end), "users": []})
+    """``{"timeline": [{"ts", "users"}]}``: the active speaker as Zoom's layout saw it (lagging,
+    missing interjections, several users at once, a late start; see :mod:`.timeline`)."""
+    entries = active_speaker_entries(
+        scenario.script(meeting), lambda name: _person(scenario, meeting, name), meeting.seed)
     return {"timeline": entries}
 
 

@@ -25,6 +25,7 @@ from .pay_runs import policy_pipeline
 from .recording import Decision, Recording
 from .results import RecordingResult
 from .sources import label_of
+from .speaker_names import check_mode, zoom_enrichers
 from .zoom_intake import ZoomIntake
 
 
@@ -155,9 +156,12 @@ def backfill(
     rules: PayRules | None = None,
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
+    speaker_names: str = "auto",
 ) -> list[RecordingResult]:
     """Transcribe every recording the selection lists; resumable and exactly once per file
-    (``rules``: the pay policy, as for :func:`~.runs.transcribe_meetings`)."""
+    (``rules``: the pay policy, as for :func:`~.runs.transcribe_meetings`; ``speaker_names``:
+    ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters)."""
+    check_mode(speaker_names)
     ensure_out_dir(options.out_dir)
 
     def listed(recordings: object) -> None:
@@ -168,7 +172,8 @@ def backfill(
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
         since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
         pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
-                                   sleep=sleep, jobs_since=since)
+                                   sleep=sleep, jobs_since=since,
+                                   enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
         return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
                                             on_listed=listed))
 

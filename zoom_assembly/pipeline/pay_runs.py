@@ -3,7 +3,7 @@ Zoom's text as the free sources, and the run's probes kept out of the earlier-jo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ..events import EventSink
@@ -19,12 +19,14 @@ from .pay_policy import (
     WithoutProbes,
     ZoomTextSource,
 )
+from .recording import Enricher
 
 
 def policy_pipeline(
     rules: PayRules, clients: Clients, ledger: Ledger, options: RunOptions, *,
     sink: EventSink, sleep: Callable[[float], None], jobs_since: datetime | None,
     probe_interval: float | None = None,
+    enrichers: Sequence[Enricher] = (),
 ) -> Pipeline:
     """The pipeline for Zoom meetings under ``rules``, with Zoom's text as its free sources;
     a recording probed by an earlier run (its reason in the ledger) is not probed again.
@@ -45,7 +47,7 @@ def policy_pipeline(
     policy = PayPolicy(rules, zoom_text if rules.may_use_zoom else None, probe, earlier)
     pipeline = Pipeline(clients.zoom, clients.assembly, ledger, options, sink=sink, sleep=sleep,
                         jobs_since=jobs_since, policy=policy,
-                        free_sources=dict.fromkeys(FREE_SOURCES, zoom_text))
+                        free_sources=dict.fromkeys(FREE_SOURCES, zoom_text), enrichers=enrichers)
     if probe is not None:
         pipeline.prior_jobs = WithoutProbes(pipeline.prior_jobs, probe)  # type: ignore[assignment]
     return pipeline

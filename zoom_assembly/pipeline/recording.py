@@ -55,5 +55,6 @@ def pay_for_all(recording: Recording) -> Decision:
 
 
 # Runs on a finished transcript before rendering (e.g. naming speakers); returns the
-# transcript to render. Must not make network calls of its own.
+# transcript to render. Evidence it needs comes through the vendor clients (e.g. the TIMELINE
+# through ZoomClient); the judgement itself lives in network-free modules (speakers.py).
 Enricher = Callable[[Transcript, Recording], Transcript]

@@ -23,6 +23,7 @@ from .pay_runs import policy_pipeline
 from .recording import Recording
 from .results import RecordingResult
 from .sources import LocalFile
+from .speaker_names import check_mode, zoom_enrichers
 
 
 def transcribe_meetings(
@@ -34,11 +35,14 @@ def transcribe_meetings(
     rules: PayRules | None = None,
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
+    speaker_names: str = "auto",
 ) -> list[RecordingResult]:
     """Transcribe MEETING arguments (IDs, UUIDs, links) in one run, so their jobs overlap.
 
     ``rules``: which source each recording gets (default: Zoom's own text for English
-    meetings that have it, AssemblyAI for the rest; see :mod:`.pay_policy`)."""
+    meetings that have it, AssemblyAI for the rest; see :mod:`.pay_policy`).
+    ``speaker_names``: ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters."""
+    check_mode(speaker_names)
     parsed = [parse_meeting_ref(ref) for ref in refs]
     ensure_out_dir(options.out_dir)
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
@@ -48,7 +52,8 @@ def transcribe_meetings(
                 ref, clients.zoom, latest=latest, ttl=options.handoff_ttl, sink=sink))
         starts = [i.meeting.start_time for i in instances if i.meeting.start_time is not None]
         pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
-                                   sleep=sleep, jobs_since=min(starts, default=None))
+                                   sleep=sleep, jobs_since=min(starts, default=None),
+                                   enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
         return pipeline.run(instances)
 
 

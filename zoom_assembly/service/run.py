@@ -22,6 +22,7 @@ from ..pipeline.backfill import list_recordings
 from ..pipeline.clients import Clients, ensure_out_dir, open_clients
 from ..pipeline.pay_policy import PayRules
 from ..pipeline.pay_runs import policy_pipeline
+from ..pipeline.speaker_names import zoom_enrichers
 from ..redact import Secret
 from .app import build_app
 from .core import Service, ServiceConfig
@@ -80,6 +81,7 @@ def build_service(
     sink: EventSink = discard,
     sweep: bool = True,
     rules: PayRules | None = None,
+    speaker_names: str = "off",
 ) -> Service:
     """The service over real clients: each batch's engine asks AssemblyAI to call back
     (when there is a public URL, the status poll then slows to the safety net) and the sweep
@@ -96,11 +98,13 @@ def build_service(
             transcription = replace(options.transcription,
                                     extra={**options.transcription.extra, **fields})
             run = replace(options, transcription=transcription, poll=poll)
+        enrichers = zoom_enrichers(clients.zoom, speaker_names, engine_sink)
         if rules is not None:  # the pay policy: Zoom's own text where it serves
             return policy_pipeline(rules, clients, ledger, run, sink=engine_sink, sleep=sleep,
-                                   jobs_since=since, probe_interval=options.poll.min_interval)
+                                   jobs_since=since, probe_interval=options.poll.min_interval,
+                                   enrichers=enrichers)
         return Pipeline(clients.zoom, clients.assembly, ledger, run, sink=engine_sink,
-                        sleep=sleep, jobs_since=since)
+                        sleep=sleep, jobs_since=since, enrichers=enrichers)
 
     def check_credentials() -> str | None:
         try:
@@ -174,6 +178,7 @@ def serve(
     ledger: str | None = None,
     sink: EventSink = discard,
     rules: PayRules | None = None,
+    speaker_names: str = "auto",
 ) -> None:
     """Run the service until SIGTERM or Ctrl-C: stop accepting, answer the requests in
     progress, let the calls in progress finish; jobs in flight stay in the ledger and the
@@ -183,7 +188,8 @@ def serve(
     ensure_out_dir(options.out_dir)
     path = resolve_ledger(ledger, options.out_dir)
     with open_clients(settings, sink) as clients, Ledger(path) as opened:
-        service = build_service(clients, opened, options, config, sink=sink, rules=rules)
+        service = build_service(clients, opened, options, config, sink=sink, rules=rules,
+                                speaker_names=speaker_names)
         server = uvicorn.Server(uvicorn.Config(
             build_app(service), host=host, port=port, log_level="warning",
             access_log=False, lifespan="on",

@@ -1,0 +1,119 @@
+"""Real names for speakers, end to end: from Zoom's (lagging) TIMELINE by default, letters kept
+without evidence or with --speaker-names off, and `rename` fixing names offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .conftest import Harness
+
+
+def run_json(h: Harness, *args: str) -> dict[str, Any]:
+    result = h.run(*args, "--json")
+    assert result.code == 0, result.stderr
+    line: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[0])
+    return line
+
+
+def truth(h: Harness, tag: str) -> dict[str, str]:
+    """The script's speakers by the label AssemblyAI gives them (order of first words)."""
+    labels: dict[str, str] = {}
+    for word in h.emu.scenario.script(h.emu.scenario.find(tag)):
+        labels.setdefault(word.speaker, chr(65 + len(labels)))
+    return {label: name for name, label in labels.items()}
+
+
+def timeline_downloads(h: Harness, tag: str) -> int:
+    meeting = h.emu.scenario.find(tag)
+    ids = {f.id for f in meeting.files if f.file_type == "TIMELINE"}
+    by_file = h.stats()["downloads"]["by_file"]
+    return sum(n for file_id, n in by_file.items() if file_id in ids)
+
+
+def test_a_meeting_with_a_timeline_gets_real_names_by_default(harness: Harness) -> None:
+    h = harness
+    line = run_json(h, h.emu.scenario.find("japanese").uuid)
+    doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+    expected = truth(h, "japanese")
+    assert doc["speakers"], "no speaker was named"
+    for label, speaker in doc["speakers"].items():
+        assert speaker["name"] == expected[label] and speaker["source"] == "timeline"
+        assert 0 < speaker["confidence"] <= 1
+    assert all(w["speaker"] in expected for w in doc["words"])  # labels kept on every word
+    txt = Path(line["files"]["txt"]).read_text(encoding="utf-8")
+    assert all(f"{name}:" in txt for name in (s["name"] for s in doc["speakers"].values()))
+    assert f"<v {doc['speakers']['A']['name']}>" in Path(line["files"]["vtt"]).read_text(
+        encoding="utf-8")
+    assert timeline_downloads(h, "japanese") == 1
+
+
+def test_speaker_names_off_keeps_letters_and_fetches_no_timeline(harness: Harness) -> None:
+    h = harness
+    line = run_json(h, h.emu.scenario.find("german").uuid, "--speaker-names", "off")
+    doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+    assert "speakers" not in doc
+    assert "Speaker A:" in Path(line["files"]["txt"]).read_text(encoding="utf-8")
+    assert timeline_downloads(h, "german") == 0
+
+
+def test_a_meeting_without_a_timeline_keeps_letters(harness: Harness) -> None:
+    h = harness
+    line = run_json(h, h.emu.scenario.find("uuid_leading_slash").uuid)
+    doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+    assert "speakers" not in doc
+    assert "Speaker A:" in Path(line["files"]["txt"]).read_text(encoding="utf-8")
+
+
+def test_a_bad_speaker_names_value_is_a_usage_error(harness: Harness) -> None:
+    result = harness.run(harness.emu.scenario.find("german").uuid, "--speaker-names", "maybe")
+    assert result.code == 2
+
+
+def test_rename_rewrites_the_files_offline(harness: Harness) -> None:
+    h = harness
+    line = run_json(h, h.emu.scenario.find("german").uuid, "--speaker-names", "off")
+    folder = Path(line["files"]["json"]).parent
+    before = h.stats()["requests"]["total"]
+    result = h.run("rename", str(folder), "A=Ärzte Team", "Speaker B=Jonas")
+    assert result.code == 0, result.stderr
+    assert h.stats()["requests"]["total"] == before  # no API call
+    doc = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
+    assert doc["speakers"]["A"] == {"name": "Ärzte Team", "source": "manual",
+                                    "confidence": None, "email": None}
+    assert doc["transcript_id"] == line["transcript_id"] and doc["words"][0]["speaker"]
+    txt = (folder / "transcript.txt").read_text(encoding="utf-8")
+    assert "Ärzte Team:" in txt and "Jonas:" in txt and "Speaker A:" not in txt
+    assert "Ärzte Team: " in (folder / "transcript.srt").read_text(encoding="utf-8")
+    assert "<v Jonas>" in (folder / "transcript.vtt").read_text(encoding="utf-8")
+    assert "Speaker A: Ärzte Team" in result.stdout
+    # Forgetting a name brings the letter back; --json says what was done in one object.
+    again = h.run("rename", str(folder), "A=", "--json")
+    assert again.code == 0
+    assert json.loads(again.stdout)["speakers"] == {"A": None}
+    assert "Speaker A:" in (folder / "transcript.txt").read_text(encoding="utf-8")
+
+
+def test_rename_refuses_an_unknown_label_or_folder(harness: Harness, tmp_path: Path) -> None:
+    h = harness
+    line = run_json(h, h.emu.scenario.find("german").uuid, "--speaker-names", "off")
+    folder = Path(line["files"]["json"]).parent
+    result = h.run("rename", str(folder), "Q=Nobody")
+    assert result.code == 2 and "no speaker Q" in result.stderr
+    assert h.run("rename", str(tmp_path), "A=X").code == 2
+    assert h.run("rename", str(folder), "nonsense").code == 2
+
+
+def test_backfill_names_speakers_too(harness: Harness) -> None:
+    h = harness
+    meeting = h.emu.scenario.find("japanese")
+    day = meeting.start_time.date().isoformat()
+    result = h.run("backfill", "--all-users", "--from", day, "--to", day, "--json")
+    assert result.code == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    line = next(x for x in lines if x["meeting"]["uuid"] == meeting.uuid)
+    doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+    expected = truth(h, "japanese")
+    assert doc["speakers"] and all(s["name"] == expected[label]
+                                   for label, s in doc["speakers"].items())
