@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from zoom_assembly.emulator import Faults, Scenario
+from zoom_assembly.pipeline.pay_policy import DEFAULT_PROBE_SECONDS
 
 from .conftest import SPEED, Harness, start_emulator
 
 ANCHOR = date(2026, 11, 22)
+PROBE = float(DEFAULT_PROBE_SECONDS)  # seconds billed for one language probe
 FROM, TO = (ANCHOR - timedelta(days=420)).isoformat(), ANCHOR.isoformat()
 
 
@@ -235,7 +237,7 @@ def test_dry_run_says_which_recordings_are_paid_free_or_probed_and_bounds_the_bi
     todo = [x for x in plan.values() if x["action"] == "transcribe"]
     paid = sum(x["audio_seconds"] for x in todo if x["pay"] == "paid")
     probed = [x["audio_seconds"] for x in todo if x["pay"] == "probe"]
-    expected = paid + sum(min(60.0, s) for s in probed)
+    expected = paid + sum(min(PROBE, s) for s in probed)
     code, _, err = backfill(h, "--all-users", "--source", "auto")
     assert code == 0, err
     billed = h.stats()["billing"]["audio_seconds"]
@@ -243,7 +245,7 @@ def test_dry_run_says_which_recordings_are_paid_free_or_probed_and_bounds_the_bi
     # On top of the estimate: the meetings whose Zoom transcript the probe found garbled, and
     # the Spanish captions (read as Spanish: paid in full, without the probe planned for them).
     garbled = sum(m.duration_s for m in scenario.find_all("garbled_zoom_transcript"))
-    captions = scenario.find("spanish_captions").duration_s - 60
+    captions = scenario.find("spanish_captions").duration_s - PROBE
     assert billed - expected == garbled + captions
 
 
@@ -258,7 +260,7 @@ def test_dry_run_with_probes_predicts_the_bill_the_backfill_then_runs_up(
     todo = [x for x in plan if x["action"] == "transcribe"]
     garbled = {m.uuid for m in h.emu.scenario.find_all("garbled_zoom_transcript")}
     assert {x["meeting"]["uuid"] for x in todo if x["pay"] == "paid"} >= garbled
-    probes = sum(min(60.0, x["audio_seconds"]) for x in todo
+    probes = sum(min(PROBE, x["audio_seconds"]) for x in todo
                  if "probe: " in (x["decision_reason"] or ""))
     predicted = probes + sum(x["audio_seconds"] for x in todo if x["pay"] == "paid")
     probed_by_dry_run = h.stats()["billing"]["sliced_jobs"]
