@@ -8,6 +8,8 @@ import pytest
 
 from benchmarks import speaker_names
 
+pytestmark = pytest.mark.integration  # runs the benchmark: slow for the unit run
+
 
 def test_speaker_names_benchmark_runs_and_reports_every_figure() -> None:
     lines: list[str] = []

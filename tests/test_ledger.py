@@ -444,6 +444,7 @@ def run_processes(target: Any, args_for: list[tuple[Any, ...]]) -> list[list[str
     return results
 
 
+@pytest.mark.integration  # real processes: slow for the unit run
 def test_processes_race_and_each_row_is_claimed_exactly_once(tmp_path: Path) -> None:
     ids = [f"rf-{i}" for i in range(60)]
     with Ledger.open(tmp_path) as ledger:
@@ -456,6 +457,7 @@ def test_processes_race_and_each_row_is_claimed_exactly_once(tmp_path: Path) -> 
         assert {r.attempts for r in ledger.rows()} == {1}
 
 
+@pytest.mark.integration  # real processes: slow for the unit run
 def test_processes_opening_a_new_ledger_at_once_all_succeed(tmp_path: Path) -> None:
     results = run_processes(_open_and_ensure, [(str(tmp_path), f"rf-{i}") for i in range(4)])
     assert sorted(r[0] for r in results) == [f"rf-{i}" for i in range(4)]
