@@ -118,6 +118,20 @@ def test_zoom_transcript_only_is_skipped_with_exit_0_saying_there_is_no_audio(
     assert result.code == 0 and "only Zoom's own transcript" in result.stdout + result.stderr
 
 
+def test_zoom_transcript_only_is_written_from_zooms_text_under_the_default_policy(
+    harness: Harness,
+) -> None:
+    h = harness
+    meeting = h.emu.scenario.find("zoom_transcript_only")
+    result = h.run(meeting.uuid, "--json", "--pay-for", "non-english")
+    assert result.code == 0, result.stderr
+    line = json.loads(result.stdout.splitlines()[0])
+    assert line["status"] == "completed" and line["files"]["txt"]
+    doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+    assert doc["source"] == "zoom_transcript" and doc["timing"] == "cue"
+    assert h.stats()["submissions"] == {}  # nothing paid: there is no audio to pay for
+
+
 def test_file_still_processing_exits_1_and_suggests_wait(harness: Harness) -> None:
     h = harness
     with_delay = h.emu.scenario.find("processing")

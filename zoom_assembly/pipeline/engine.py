@@ -28,6 +28,7 @@ from ..assembly import (
 from ..errors import (
     AuthError,
     ConfigError,
+    NoAudio,
     NoZoomText,
     StillProcessing,
     TranscribeZoomError,
@@ -280,6 +281,10 @@ class Pipeline:
         try:
             url = recording.audio.audio_url(
                 lambda stage, detail: self._emit(file_id, meeting, stage, detail))
+        except NoAudio as exc:  # a meeting with only Zoom's text, and a paying decision
+            self.ledger.mark_skipped(file_id, exc.code, exc.message)
+            self._finish(RecordingResult.failure(meeting, file_id, exc, status="skipped"))
+            return
         except TranscribeZoomError as exc:
             if isinstance(exc, AuthError | ConfigError):
                 raise  # nothing else will work either

@@ -34,6 +34,7 @@ from ..zoom import MeetingRecordings, ZoomClient
 from ..zoom.transcript_files import TEXT_SOURCES, fetch_zoom_text, zoom_text_files
 from .prior_jobs import PriorJobs
 from .recording import PAID_SOURCE, Decision, Recording
+from .sources import NoAudioFile
 
 SOURCE_CHOICES = ("auto", "zoom", "assemblyai")
 PAY_FOR_CHOICES = ("missing", "non-english", "all")
@@ -243,6 +244,13 @@ class PayPolicy:
 
     def __call__(self, recording: Recording) -> Decision:
         rules = self.rules
+        if isinstance(recording.audio, NoAudioFile):
+            # Nothing to pay for: Zoom's text is all there is (unless --source assemblyai).
+            found = self.zoom_text.available(recording) if self.zoom_text else None
+            if found is not None and rules.source != "assemblyai":
+                kind = found.replace("_", " ")
+                return Decision(found, f"{kind}, no audio to transcribe: Zoom's text only")
+            return Decision(PAID_SOURCE, "no audio file: nothing AssemblyAI could transcribe")
         if rules.source == "assemblyai":
             return Decision(PAID_SOURCE, "--source assemblyai: pay")
         if rules.source == "auto" and rules.pay_for == "all":

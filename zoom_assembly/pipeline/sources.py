@@ -20,7 +20,7 @@ from typing import Protocol
 
 from ..assembly import AssemblyClient
 from ..assembly.upload import UPLOAD_LIMIT_BYTES
-from ..errors import NoDownloadToken, NotFound
+from ..errors import NoAudio, NoDownloadToken, NotFound
 from ..ledger import url_key
 from ..media import LocalMedia, iter_file
 from ..models import MeetingInfo
@@ -183,6 +183,25 @@ class LocalFile:
         note("uploading", str(self.media.path))
         path = self.media.path
         return self.assembly.upload(lambda: iter_file(path), size=self.media.size)
+
+    def lookup_key(self) -> str | None:
+        return None
+
+    def for_resubmission(self, kind: str) -> AudioSource:
+        return self
+
+
+@dataclass(frozen=True)
+class NoAudioFile:
+    """A Zoom meeting with text (Zoom's transcript or captions) but no audio or video file:
+    only a free source can serve it; asking for its audio raises the :class:`NoAudio` that
+    says so, and the recording is reported as skipped."""
+
+    reason: NoAudio
+    name: str = "no-audio"
+
+    def audio_url(self, note: Note) -> str:
+        raise self.reason
 
     def lookup_key(self) -> str | None:
         return None

@@ -19,10 +19,11 @@ from ..ledger import Ledger
 from ..models import MeetingInfo
 from ..outputs import recording_folder_name
 from ..zoom import MeetingRecordings, RecordingFile, ZoomClient, choose_audio_file
+from ..zoom.transcript_files import zoom_text_files
 from .options import RunOptions
 from .recording import Recording
 from .results import RecordingResult
-from .sources import ZoomSettings, label_of, zoom_source
+from .sources import NoAudioFile, ZoomSettings, label_of, zoom_source
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,16 @@ class ZoomIntake:
                 return Recheck(meeting, deadline)
             return RecordingResult.failure(meeting, "", exc, status="processing")
         except NoAudio as exc:
-            return RecordingResult.failure(meeting, "", exc, status="skipped")
+            text = zoom_text_files(item)
+            if not text:
+                return RecordingResult.failure(meeting, "", exc, status="skipped")
+            # Zoom's own text is all there is: a free source may still serve the meeting.
+            file = text[0].file
+            return Recording(
+                meeting=meeting, file_id=file.id, origin="zoom", audio=NoAudioFile(exc),
+                file_type=file.file_type, file_size=file.file_size,
+                duration_seconds=file.duration_seconds, zoom=item,
+            )
         earlier = self._earlier_file(meeting.uuid)
         if earlier is not None and earlier != file.id:
             # An earlier run started on another file of this instance (e.g. the MP4 while the
