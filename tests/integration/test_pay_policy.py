@@ -36,7 +36,8 @@ def test_default_policy_uses_zoom_transcript_of_an_english_meeting_paying_only_a
     assert code == 0, err
     doc = transcript_json(line)
     assert (doc["source"], doc["timing"]) == ("zoom_transcript", "cue")
-    assert doc["words"][0]["speaker"] in harness.emu.scenario.find("english").speakers
+    label = doc["words"][0]["speaker"]
+    assert doc["speakers"][label]["name"] in harness.emu.scenario.find("english").speakers
     assert line["transcript_source"] == "zoom_transcript"
     assert line["decision_reason"].startswith("zoom transcript, probe: en ")
     billing = harness.stats()["billing"]

@@ -51,14 +51,20 @@ ENGLISH = ("Thanks everyone for joining today. Let's start with a quick recap of
 def test_vtt_cues_become_one_entry_per_cue_with_names_and_cue_timings() -> None:
     t = parse_vtt(VTT, transcript_id="zoom:f", source="zoom_transcript")
     assert [(w.text, w.start, w.end, w.speaker) for w in t.words] == [
-        ("Thanks everyone for joining today.", 1200, 4000, "Maya Chen"),
-        ("Let's start with a quick recap of last week.", 4500, 7250, "Maya Chen"),
-        ("Sounds good.", 3_608_000, 3_609_000, "Jordan Blake"),
+        ("Thanks everyone for joining today.", 1200, 4000, "A"),
+        ("Let's start with a quick recap of last week.", 4500, 7250, "A"),
+        ("Sounds good.", 3_608_000, 3_609_000, "B"),
     ]
     assert t.utterances is not None
     assert [(u.speaker, u.start, u.end) for u in t.utterances] == [
-        ("Maya Chen", 1200, 7250), ("Jordan Blake", 3_608_000, 3_609_000)]
+        ("A", 1200, 7250), ("B", 3_608_000, 3_609_000)]
     assert (t.source, t.timing) == ("zoom_transcript", "cue")
+    # Labels like AssemblyAI's, names in the speakers map: "Maya Chen:", not "Speaker Maya Chen:".
+    assert {label: (s.name, s.source, s.confidence) for label, s in t.speakers.items()} == {
+        "A": ("Maya Chen", "zoom_transcript", 1.0),
+        "B": ("Jordan Blake", "zoom_transcript", 1.0),
+    }
+    assert t.speaker_names() == {"A": "Maya Chen", "B": "Jordan Blake"}
 
 
 def test_a_cue_without_a_name_keeps_its_text_and_no_speaker() -> None:

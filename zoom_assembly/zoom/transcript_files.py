@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..errors import NoZoomText, TranscribeZoomError
 from ..langid import identify
-from ..models import Transcript, Utterance, Word
+from ..models import SpeakerName, Transcript, Utterance, Word
 from ..retry import RetryPolicy, Verdict, retry_call
 from .client import ZoomClient
 from .recordings import MeetingRecordings, RecordingFile
@@ -58,6 +58,7 @@ def parse_vtt(text: str, *, transcript_id: str, source: str) -> Transcript:
     speakers named after the cue's name (cues without a name keep no speaker)."""
     words: list[Word] = []
     utterances: list[Utterance] = []
+    labels: dict[str, str] = {}  # cue name -> label (A, B, ... in order of first words)
     for block in re.split(r"\r?\n\s*\r?\n", text.replace("\ufeff", "")):
         lines = [line for line in block.splitlines() if line.strip()]
         timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
@@ -71,9 +72,10 @@ def parse_vtt(text: str, *, transcript_id: str, source: str) -> Transcript:
         if not body:
             continue
         named = _SPEAKER.match(body)
-        speaker, said = (named.group(1).strip(), named.group(2).strip()) if named else (None, body)
+        name, said = (named.group(1).strip(), named.group(2).strip()) if named else (None, body)
         if not said:
             continue
+        speaker = labels.setdefault(name, _label(len(labels))) if name else None
         words.append(Word(said, start, max(start, end), 1.0, speaker))
         if speaker is not None:
             if utterances and utterances[-1].speaker == speaker:
@@ -96,7 +98,19 @@ def parse_vtt(text: str, *, transcript_id: str, source: str) -> Transcript:
             w.speaker for w in words) else None,
         source=source,
         timing="cue",
+        # Zoom names every cue itself: exact attribution, so full confidence.
+        speakers={label: SpeakerName(name, source, 1.0) for name, label in labels.items()},
     )
+
+
+def _label(index: int) -> str:
+    """A, B, ... Z, AA, AB, ...: the labels AssemblyAI uses, for Zoom's named speakers."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _judge(exc: Exception) -> Verdict:
