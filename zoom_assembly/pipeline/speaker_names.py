@@ -1,8 +1,12 @@
-"""The enricher that names speakers from Zoom's evidence (``--speaker-names auto``).
+"""The enricher that names speakers from Zoom's evidence (``--speaker-names auto``), and the
+one that forgets names (``off``).
 
-Evidence is fetched through the Zoom client (:mod:`zoom_assembly.zoom.timeline`), the mapping
-is :mod:`zoom_assembly.speakers`' (pure). Whatever goes wrong with the evidence, the transcript
-is still written, with its speakers' letters: names are a bonus, never a reason to fail.
+Evidence, best first: the TIMELINE (:mod:`zoom_assembly.zoom.timeline`), then Zoom's own
+transcript or captions (:mod:`zoom_assembly.zoom.transcript_files`), each fetched through the
+Zoom client; the mapping is :mod:`zoom_assembly.speakers`' and
+:mod:`zoom_assembly.speaker_evidence`' (pure). Whatever goes wrong with the evidence, the
+transcript is still written, with its speakers' letters: names are a bonus, never a reason to
+fail.
 """
 
 from __future__ import annotations
@@ -12,13 +16,22 @@ from dataclasses import replace
 from ..errors import TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..models import Transcript
-from ..speakers import merge_timelines, names_from_timeline, parse_timeline, speech_by_label
+from ..speaker_evidence import combine, names_from_cues
+from ..speakers import (
+    NameMapping,
+    merge_timelines,
+    names_from_timeline,
+    parse_timeline,
+    speech_by_label,
+)
 from ..zoom import ZoomClient
-from ..zoom.timeline import fetch_timelines, timeline_files
+from ..zoom.timeline import fetch_timelines, offset_in_audio, timeline_files
+from ..zoom.transcript_files import download_text, parse_vtt, zoom_text_files
 from .recording import Enricher, Recording
 from .sources import label_of
 
 MODES = ("auto", "off")
+TEXT_NAMES = {"zoom_transcript": "Zoom's transcript", "zoom_captions": "Zoom's captions"}
 
 
 def check_mode(mode: str) -> str:
@@ -31,15 +44,26 @@ def check_mode(mode: str) -> str:
 
 
 def zoom_enrichers(zoom: ZoomClient, speaker_names: str, sink: EventSink) -> list[Enricher]:
-    """What runs on a Zoom recording's finished transcript: naming speakers unless ``off``."""
-    return [TimelineSpeakerNames(zoom, sink)] if check_mode(speaker_names) == "auto" else []
+    """What runs on a Zoom recording's finished transcript: naming speakers (``auto``), or
+    forgetting names stored by an earlier run (``off``)."""
+    if check_mode(speaker_names) == "auto":
+        return [SpeakerNames(zoom, sink)]
+    return [forget_names]
 
 
-class TimelineSpeakerNames:
-    """Names a Zoom recording's speaker labels from the meeting's TIMELINE files (one extra
-    download per TIMELINE, no AssemblyAI call). Local files and recordings without a TIMELINE
-    keep their letters; a transcript already carrying names (``rename``, an earlier run) is
-    left as it is."""
+def forget_names(transcript: Transcript, recording: Recording) -> Transcript:
+    """``--speaker-names off``: no names, whatever an earlier run (or ``rename``) stored; the
+    speakers are "Speaker A", "Speaker B" again."""
+    return replace(transcript, speakers={}) if transcript.speakers else transcript
+
+
+class SpeakerNames:
+    """Names a Zoom recording's speaker labels from the meeting's TIMELINE files and Zoom's own
+    transcript or captions (one extra download each, no AssemblyAI call): the TIMELINE first,
+    Zoom's text confirming it or naming a label the TIMELINE could not (see
+    :func:`~zoom_assembly.speaker_evidence.combine`). Local files and recordings without
+    either keep their letters; a transcript already carrying names (``rename``, an earlier run,
+    AssemblyAI's speaker identification) is left as it is."""
 
     def __init__(self, zoom: ZoomClient, sink: EventSink = discard) -> None:
         self.zoom = zoom
@@ -51,26 +75,65 @@ class TimelineSpeakerNames:
         labels = speech_by_label(transcript)
         if not labels:
             return transcript
-        if not timeline_files(recording.zoom, recording.file_id):
-            self._say(recording, "Zoom has no speaker timeline for this recording; speakers "
-                      "keep their letters")
+        mappings: list[NameMapping] = []
+        used: list[str] = []
+        timeline = self._from_timeline(transcript, recording)
+        if timeline is not None:
+            mappings.append(timeline)
+            used.append("Zoom's timeline")
+        cues = self._from_zoom_text(transcript, recording)
+        if cues is not None:
+            mappings.append(cues)
+            used.append(TEXT_NAMES[zoom_text_files(recording.zoom)[0].source])
+        if not mappings:
+            self._say(recording, "Zoom has no speaker timeline, transcript or captions for "
+                      "this recording; speakers keep their letters")
             return transcript
-        try:
-            fetched = fetch_timelines(self.zoom, recording.zoom, recording.file_id)
-        except TranscribeZoomError as exc:
-            self.sink(Notice(f"{recording.label}: speakers keep their letters: {exc.message}",
-                             warning=True))
-            return transcript
-        end_ms = round(transcript.audio_duration * 1000) if transcript.audio_duration else None
-        timeline = merge_timelines(
-            parse_timeline(t.body, offset_ms=t.offset_ms, end_ms=end_ms) for t in fetched)
-        result = names_from_timeline(transcript, timeline)
+        result = combine(mappings)
         self._say(recording, f"named {len(result.names)} of {len(labels)} speakers from "
-                  "Zoom's timeline")
+                  + " and ".join(used))
         if not result.names:
             return transcript
         return replace(transcript, speakers=result.names)
 
+    def _from_timeline(self, transcript: Transcript, recording: Recording) -> NameMapping | None:
+        assert recording.zoom is not None
+        if not timeline_files(recording.zoom, recording.file_id):
+            return None
+        try:
+            fetched = fetch_timelines(self.zoom, recording.zoom, recording.file_id)
+        except TranscribeZoomError as exc:
+            self._warn(recording, exc)
+            return None
+        end_ms = round(transcript.audio_duration * 1000) if transcript.audio_duration else None
+        timeline = merge_timelines(
+            parse_timeline(t.body, offset_ms=t.offset_ms, end_ms=end_ms) for t in fetched)
+        return names_from_timeline(transcript, timeline)
+
+    def _from_zoom_text(self, transcript: Transcript, recording: Recording
+                        ) -> NameMapping | None:
+        assert recording.zoom is not None
+        texts = zoom_text_files(recording.zoom)
+        if not texts:
+            return None
+        best = texts[0]
+        audio = next((f for f in recording.zoom.files if f.id == recording.file_id), None)
+        try:
+            body = download_text(self.zoom, best, label=recording.label)
+        except TranscribeZoomError as exc:
+            self._warn(recording, exc)
+            return None
+        cues = parse_vtt(body, transcript_id=f"zoom:{best.file.id}", source=best.source)
+        return names_from_cues(transcript, cues, offset_ms=offset_in_audio(best.file, audio))
+
+    def _warn(self, recording: Recording, exc: TranscribeZoomError) -> None:
+        self.sink(Notice(f"{recording.label}: speakers keep their letters: {exc.message}",
+                         warning=True))
+
     def _say(self, recording: Recording, detail: str) -> None:
         self.sink(RecordingStage(recording.file_id, label_of(recording.meeting), "speakers",
                                  detail))
+
+
+# The name it had when the TIMELINE was its only evidence.
+TimelineSpeakerNames = SpeakerNames
