@@ -117,3 +117,35 @@ def test_backfill_names_speakers_too(harness: Harness) -> None:
     expected = truth(h, "japanese")
     assert doc["speakers"] and all(s["name"] == expected[label]
                                    for label, s in doc["speakers"].items())
+
+
+def test_a_rerun_with_speaker_names_off_takes_stored_names_out_of_every_file(
+        harness: Harness) -> None:
+    h = harness
+    uuid = h.emu.scenario.find("japanese").uuid
+    line = run_json(h, uuid)
+    folder = Path(line["files"]["json"]).parent
+    assert json.loads((folder / "transcript.json").read_text(encoding="utf-8"))["speakers"]
+    jobs = h.stats()["billing"]["jobs"]
+    again = run_json(h, uuid, "--speaker-names", "off")
+    assert again["cached"] and h.stats()["billing"]["jobs"] == jobs  # nothing paid again
+    assert "speakers" not in json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
+    assert "Speaker A:" in (folder / "transcript.txt").read_text(encoding="utf-8")
+    assert "<v Speaker A>" in (folder / "transcript.vtt").read_text(encoding="utf-8")
+
+
+def test_a_rerun_writing_a_missing_format_gives_the_stored_transcript_its_names_too(
+        harness: Harness) -> None:
+    h = harness
+    uuid = h.emu.scenario.find("japanese").uuid
+    line = run_json(h, uuid, "--speaker-names", "off", "--format", "json,srt")
+    folder = Path(line["files"]["json"]).parent
+    again = run_json(h, uuid, "--format", "json,srt,txt")
+    assert again["cached"]
+    doc = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
+    expected = truth(h, "japanese")
+    assert doc["speakers"] and all(s["name"] == expected[label]
+                                   for label, s in doc["speakers"].items())
+    name = doc["speakers"]["A"]["name"]
+    assert f"{name}:" in (folder / "transcript.txt").read_text(encoding="utf-8")
+    assert f"{name}: " in (folder / "transcript.srt").read_text(encoding="utf-8")

@@ -258,19 +258,37 @@ class Pipeline:
         meeting = recording.meeting
         present = {fmt: p for fmt, p in row.outputs.items() if Path(p).exists()}
         missing = [fmt for fmt in self.options.formats if fmt not in present]
-        if not missing:
+        revisit = [e for e in self.enrichers if getattr(e, "revisits_completed", False)]
+        if not missing and not (revisit and "json" in present):
             self._finish(RecordingResult.from_row(meeting, row, cached=True))
             return
         transcript = read_transcript_json(Path(present["json"])) if "json" in present else None
-        if transcript is None and row.transcript_id:
-            self.follower.follow(0.0, Job(recording, row.transcript_id))
-            return
-        if transcript is None:  # a free transcript: fetch it again (still free)
-            source = self.free_sources.get(row.transcript_source or "")
-            if source is None:
+        if transcript is not None:
+            # Enriched now, so that names given (or forgotten, ``--speaker-names off``) reach
+            # the files written earlier too: none keeps names the others no longer have.
+            enriched = self._enrich(transcript, recording, self.enrichers if missing
+                                    else revisit)
+            if enriched.speakers != transcript.speakers:
+                missing = list(dict.fromkeys([*present, *missing]))
+            if not missing:
                 self._finish(RecordingResult.from_row(meeting, row, cached=True))
                 return
-            transcript = source.fetch(recording)
+            self._emit(recording.file_id, meeting, "rendered",
+                       f"wrote {', '.join(missing)} from the stored transcript")
+            self._write(recording, enriched, transcript_id=row.transcript_id, formats=missing,
+                        cached=True, enriched=True)
+            return
+        if not missing:  # the formats asked for are there; transcript.json is not
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        if row.transcript_id:
+            self.follower.follow(0.0, Job(recording, row.transcript_id))
+            return
+        source = self.free_sources.get(row.transcript_source or "")  # free: fetch it again
+        if source is None:
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        transcript = source.fetch(recording)
         self._emit(recording.file_id, meeting, "rendered",
                    f"wrote {', '.join(missing)} from the stored transcript")
         self._write(recording, transcript, transcript_id=row.transcript_id, formats=missing,
@@ -345,10 +363,12 @@ class Pipeline:
         formats: Sequence[str] | None = None,
         cached: bool = False,
         free: bool = False,
+        enriched: bool = False,
     ) -> None:
-        """Enrich, render the formats, record the completion, report the result."""
-        for enrich in self.enrichers:
-            transcript = enrich(transcript, recording)
+        """Enrich (unless ``enriched`` already), render the formats, record the completion,
+        report the result."""
+        if not enriched:
+            transcript = self._enrich(transcript, recording, self.enrichers)
         meeting, file_id = recording.meeting, recording.file_id
         files = write_outputs(self.options.out_dir, meeting, file_id, transcript,
                               formats if formats is not None else self.options.formats)
@@ -363,6 +383,13 @@ class Pipeline:
         )
         self._finish(RecordingResult.completed(meeting, file_id, transcript, files,
                                                cached=cached))
+
+    @staticmethod
+    def _enrich(transcript: Transcript, recording: Recording,
+                enrichers: Sequence[Enricher]) -> Transcript:
+        for enrich in enrichers:
+            transcript = enrich(transcript, recording)
+        return transcript
 
     def _job_failed(self, job: Job, error: str) -> None:
         recording = job.recording

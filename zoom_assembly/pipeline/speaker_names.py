@@ -51,10 +51,18 @@ def zoom_enrichers(zoom: ZoomClient, speaker_names: str, sink: EventSink) -> lis
     return [forget_names]
 
 
-def forget_names(transcript: Transcript, recording: Recording) -> Transcript:
+class ForgetNames:
     """``--speaker-names off``: no names, whatever an earlier run (or ``rename``) stored; the
-    speakers are "Speaker A", "Speaker B" again."""
-    return replace(transcript, speakers={}) if transcript.speakers else transcript
+    speakers are "Speaker A", "Speaker B" again. It revisits completed recordings (see
+    :data:`~.recording.Enricher`): a rerun with ``off`` rewrites their files without names."""
+
+    revisits_completed = True
+
+    def __call__(self, transcript: Transcript, recording: Recording) -> Transcript:
+        return replace(transcript, speakers={}) if transcript.speakers else transcript
+
+
+forget_names = ForgetNames()
 
 
 class SpeakerNames:
