@@ -58,12 +58,58 @@ def test_speaker_names_off_keeps_letters_and_fetches_no_timeline(harness: Harnes
     assert timeline_downloads(h, "german") == 0
 
 
-def test_a_meeting_without_a_timeline_keeps_letters(harness: Harness) -> None:
+def submitted_bodies(h: Harness) -> list[dict[str, Any]]:
+    return [job.params for job in h.emu.state.jobs.order]
+
+
+def test_without_zoom_evidence_assemblyai_identifies_speakers_among_the_participants(
+        harness: Harness) -> None:
     h = harness
-    line = run_json(h, h.emu.scenario.find("uuid_leading_slash").uuid)
+    meeting = h.emu.scenario.find("uuid_leading_slash")  # no TIMELINE, no Zoom text
+    line = run_json(h, meeting.uuid)
+    [body] = submitted_bodies(h)
+    asked = body["speech_understanding"]["request"]["speaker_identification"]
+    assert asked["speaker_type"] == "name"
+    assert [s["name"] for s in asked["speakers"]] == list(meeting.speakers)
     doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
-    assert "speakers" not in doc
-    assert "Speaker A:" in Path(line["files"]["txt"]).read_text(encoding="utf-8")
+    expected = truth(h, "uuid_leading_slash")
+    assert all(w["speaker"] in expected for w in doc["words"])  # labels kept on every word
+    assert all(u["speaker"] in expected for u in doc["utterances"])
+    assert doc["speakers"], "AssemblyAI named nobody"
+    for speaker in doc["speakers"].values():
+        assert speaker["source"] == "assemblyai_identification"
+        assert speaker["confidence"] == 0.5 and speaker["name"] in meeting.speakers
+    txt = Path(line["files"]["txt"]).read_text(encoding="utf-8")
+    for label in expected:
+        shown = doc.get("speakers", {}).get(label, {}).get("name", f"Speaker {label}")
+        assert f"{shown}:" in txt
+
+
+def test_a_meeting_with_a_timeline_does_not_ask_assemblyai_to_identify(
+        harness: Harness) -> None:
+    h = harness
+    run_json(h, h.emu.scenario.find("japanese").uuid)
+    assert all("speech_understanding" not in body for body in submitted_bodies(h))
+
+
+def test_without_the_participants_scope_speakers_keep_letters_and_the_job_runs(
+        tmp_path: Path) -> None:
+    from zoom_assembly.emulator import Scenario
+    from zoom_assembly.emulator.state import ALL_SCOPES
+
+    from .conftest import start_emulator
+
+    scopes = [s for s in ALL_SCOPES if "participants" not in s]
+    with start_emulator(scenario=Scenario.builtin(processing_ready_after=1.0),
+                        granted_scopes=scopes) as emu:
+        h = Harness(emu, tmp_path / "out")
+        result = h.run(emu.scenario.find("uuid_leading_slash").uuid, "--json")
+        assert result.code == 0, result.stderr
+        line = json.loads(result.stdout.strip().splitlines()[0])
+        doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+        assert "speakers" not in doc
+        assert all("speech_understanding" not in b for b in submitted_bodies(h))
+        assert "Speaker A:" in Path(line["files"]["txt"]).read_text(encoding="utf-8")
 
 
 def test_a_bad_speaker_names_value_is_a_usage_error(harness: Harness) -> None:

@@ -25,6 +25,7 @@ from ..assembly import (
     failure_kind,
     failure_reason,
 )
+from ..assembly.options import TranscriptionOptions
 from ..errors import (
     AuthError,
     ConfigError,
@@ -296,6 +297,11 @@ class Pipeline:
 
     def _submit(self, recording: Recording, resubmitted: frozenset[str]) -> None:
         meeting, file_id = recording.meeting, recording.file_id
+        options = self.options.transcription
+        for enricher in self.enrichers:  # what the enrichers need asked for (see Enricher)
+            shape = getattr(enricher, "request_options", None)
+            if shape is not None:
+                options = shape(recording, options)
         try:
             url = recording.audio.audio_url(
                 lambda stage, detail: self._emit(file_id, meeting, stage, detail))
@@ -317,7 +323,7 @@ class Pipeline:
                 self._resume_or_submit(recording, row)
             return
         try:
-            transcript_id = self._create_job(url, key)
+            transcript_id = self._create_job(url, key, options)
         except AmbiguousSubmit:
             dropped = TranscribeZoomError(
                 "The connection to AssemblyAI dropped while submitting; run the same command "
@@ -342,13 +348,13 @@ class Pipeline:
         first = self.follower.first_check(job, self.clock(), queued=queued_behind)
         self.follower.follow(first, job)
 
-    def _create_job(self, url: str, key: str) -> str:
+    def _create_job(self, url: str, key: str, options: TranscriptionOptions) -> str:
         """Submit once; when the answer was lost, look for the job before submitting again."""
         try:
-            return self.assembly.submit(url, self.options.transcription)
+            return self.assembly.submit(url, options)
         except AmbiguousSubmit:
             found = self.assembly.find_job(key)
-            return found.id if found else self.assembly.submit(url, self.options.transcription)
+            return found.id if found else self.assembly.submit(url, options)
 
     # -- the end of a job ---------------------------------------------------------------------
     def _complete(self, job: Job, transcript: Transcript) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..assembly.options import TranscriptionOptions
 from ..errors import TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..models import Transcript
@@ -25,12 +26,17 @@ from ..speakers import (
     speech_by_label,
 )
 from ..zoom import ZoomClient
+from ..zoom.participants import past_participants
 from ..zoom.timeline import fetch_timelines, offset_in_audio, timeline_files
 from ..zoom.transcript_files import download_text, parse_vtt, zoom_text_files
 from .recording import Enricher, Recording
 from .sources import label_of
 
 MODES = ("auto", "off")
+# AssemblyAI's speaker identification is asked to choose among the participants only when
+# there is a choice to make (2+) and the list is a meeting's, not a webinar audience's.
+MIN_CANDIDATES = 2
+MAX_CANDIDATES = 30
 TEXT_NAMES = {"zoom_transcript": "Zoom's transcript", "zoom_captions": "Zoom's captions"}
 
 
@@ -71,7 +77,11 @@ class SpeakerNames:
     Zoom's text confirming it or naming a label the TIMELINE could not (see
     :func:`~zoom_assembly.speaker_evidence.combine`). Local files and recordings without
     either keep their letters; a transcript already carrying names (``rename``, an earlier run,
-    AssemblyAI's speaker identification) is left as it is."""
+    AssemblyAI's speaker identification) is left as it is.
+
+    Without either, it asks AssemblyAI to identify the speakers instead
+    (:meth:`request_options`): the names come back with the transcript (source
+    ``assemblyai_identification``, see :mod:`zoom_assembly.assembly.identification`)."""
 
     def __init__(self, zoom: ZoomClient, sink: EventSink = discard) -> None:
         self.zoom = zoom
@@ -103,6 +113,30 @@ class SpeakerNames:
         if not result.names:
             return transcript
         return replace(transcript, speakers=result.names)
+
+    def request_options(self, recording: Recording, options: TranscriptionOptions
+                        ) -> TranscriptionOptions:
+        """Ask AssemblyAI to identify the speakers among the meeting's participants, when Zoom
+        has neither a TIMELINE nor a transcript or captions for the recording (decided before
+        the submit, from the recording's file list; one Zoom call per page of participants)."""
+        zoom = recording.zoom
+        if zoom is None or not options.speaker_labels or options.speaker_candidates:
+            return options
+        if timeline_files(zoom, recording.file_id) or zoom_text_files(zoom):
+            return options
+        try:
+            people = past_participants(self.zoom, zoom.meeting.uuid)
+        except TranscribeZoomError as exc:
+            self._warn(recording, exc)
+            return options
+        names = tuple(p.name for p in people)
+        if not MIN_CANDIDATES <= len(names) <= MAX_CANDIDATES:
+            self._say(recording, f"{len(names)} participants: not asking AssemblyAI to "
+                      "identify speakers; they keep their letters")
+            return options
+        self._say(recording, f"no speaker evidence from Zoom: asking AssemblyAI to identify "
+                  f"the speakers among {len(names)} participants")
+        return replace(options, speaker_candidates=names)
 
     def _from_timeline(self, transcript: Transcript, recording: Recording) -> NameMapping | None:
         assert recording.zoom is not None
