@@ -195,3 +195,40 @@ def test_a_rerun_writing_a_missing_format_gives_the_stored_transcript_its_names_
     name = doc["speakers"]["A"]["name"]
     assert f"{name}:" in (folder / "transcript.txt").read_text(encoding="utf-8")
     assert f"{name}: " in (folder / "transcript.srt").read_text(encoding="utf-8")
+
+
+def test_a_paused_and_resumed_recording_is_named_from_its_own_segments_timeline(
+        tmp_path: Path) -> None:
+    from zoom_assembly.emulator import Scenario
+    from zoom_assembly.emulator.pauses import with_pauses
+    from zoom_assembly.emulator.scenario import span_words
+
+    from .conftest import start_emulator
+
+    base = Scenario.builtin(processing_ready_after=1.0)
+    long = base.find("long")  # 60 minutes, four speakers
+    paused = with_pauses(long, [(25 * 60_000, 31 * 60_000)])  # paused 6 minutes
+    meetings = [paused if m is long else m for m in base.meetings]
+    scenario = Scenario(base.users, meetings, account_id=base.account_id, anchor=base.anchor,
+                        processing_ready_after=1.0)
+    with start_emulator(scenario=scenario) as emu:
+        h = Harness(emu, tmp_path / "out")
+        line = run_json(h, paused.uuid)
+        files = {f.id: f for f in paused.files}
+        audio = files[line["recording_file_id"]]
+        assert audio.span_ms is not None and audio.file_type == "M4A"
+        doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+        labels: dict[str, str] = {}
+        for w in span_words(scenario.script(paused), audio.span_ms):
+            labels.setdefault(w.speaker, chr(65 + len(labels)))
+        expected = {label: name for name, label in labels.items()}
+        assert doc["speakers"], "no speaker was named"
+        assert all(s["name"] == expected[label] and s["source"] == "timeline"
+                   for label, s in doc["speakers"].items())
+        by_file = h.stats()["downloads"]["by_file"]
+        timelines = {f.id for f in paused.files if f.file_type == "TIMELINE"}
+        # Only the segment's own TIMELINE is fetched: the other covers no part of this audio.
+        assert sum(n for file_id, n in by_file.items() if file_id in timelines) == 1
+        [own] = [f for f in paused.files if f.file_type == "TIMELINE"
+                 and f.span_ms == audio.span_ms]
+        assert by_file.get(own.id) == 1
