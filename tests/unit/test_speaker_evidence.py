@@ -125,3 +125,23 @@ def test_speaker_names_off_forgets_names_an_earlier_run_stored() -> None:
     [enrich] = zoom_enrichers(cast(ZoomClient, FakeZoom({})), "off", lambda e: None)
     assert enrich is forget_names
     assert forget_names(stored, recording([AUDIO])).speakers == {}
+
+
+def test_zoom_evidence_found_later_replaces_assemblyais_guesses_and_keeps_the_rest() -> None:
+    turns = [(NAMES[label], s, e) for label, s, e in TURNS]
+    guessed = {"A": SpeakerName("ben", "assemblyai_identification", 0.5),
+               "C": SpeakerName("cy", "assemblyai_identification", 0.5)}
+    zoom = FakeZoom({"tl": timeline_body(turns)})
+    out = SpeakerNames(cast(ZoomClient, zoom))(
+        Transcript("t1", "completed", words=transcript().words, speakers=guessed),
+        recording([AUDIO, recording_file("TIMELINE", "timeline", file_id="tl")]))
+    assert {k: (v.name, v.source) for k, v in out.speakers.items()} == {
+        "A": ("ana", "timeline"), "B": ("ben", "timeline"),
+        "C": ("cy", "assemblyai_identification")}
+
+
+def test_assemblyais_guesses_stay_when_zoom_still_has_no_evidence() -> None:
+    guessed = {"A": SpeakerName("ana", "assemblyai_identification", 0.5)}
+    zoom = FakeZoom({})
+    given = Transcript("t1", "completed", words=transcript().words, speakers=guessed)
+    assert SpeakerNames(cast(ZoomClient, zoom))(given, recording([AUDIO])) is given

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..assembly.identification import SOURCE_IDENTIFICATION
 from ..assembly.options import TranscriptionOptions
 from ..errors import TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
@@ -76,8 +77,9 @@ class SpeakerNames:
     transcript or captions (one extra download each, no AssemblyAI call): the TIMELINE first,
     Zoom's text confirming it or naming a label the TIMELINE could not (see
     :func:`~zoom_assembly.speaker_evidence.combine`). Local files and recordings without
-    either keep their letters; a transcript already carrying names (``rename``, an earlier run,
-    AssemblyAI's speaker identification) is left as it is.
+    either keep their letters; a transcript already carrying names (``rename``, an earlier run)
+    is left as it is, except names AssemblyAI guessed, which Zoom's evidence (found by a later
+    run) replaces.
 
     Without either, it asks AssemblyAI to identify the speakers instead
     (:meth:`request_options`): the names come back with the transcript (source
@@ -88,8 +90,11 @@ class SpeakerNames:
         self.sink = sink
 
     def __call__(self, transcript: Transcript, recording: Recording) -> Transcript:
-        if transcript.speakers or recording.zoom is None:
+        if recording.zoom is None:
             return transcript
+        guessed = transcript.speakers
+        if any(s.source != SOURCE_IDENTIFICATION for s in guessed.values()):
+            return transcript  # by hand, or from Zoom's evidence: kept
         labels = speech_by_label(transcript)
         if not labels:
             return transcript
@@ -104,15 +109,20 @@ class SpeakerNames:
             mappings.append(cues)
             used.append(TEXT_NAMES[zoom_text_files(recording.zoom)[0].source])
         if not mappings:
-            self._say(recording, "Zoom has no speaker timeline, transcript or captions for "
-                      "this recording; speakers keep their letters")
+            if not guessed:
+                self._say(recording, "Zoom has no speaker timeline, transcript or captions "
+                          "for this recording; speakers keep their letters")
             return transcript
-        result = combine(mappings)
-        self._say(recording, f"named {len(result.names)} of {len(labels)} speakers from "
+        names = dict(combine(mappings).names)
+        # Names AssemblyAI guessed (Zoom's evidence came later: a rerun) only fill labels
+        # Zoom's evidence left unnamed, with names it did not give.
+        given = {n.name.casefold() for n in names.values()}
+        for label, guess in guessed.items():
+            if label not in names and guess.name.casefold() not in given:
+                names[label] = guess
+        self._say(recording, f"named {len(names)} of {len(labels)} speakers from "
                   + " and ".join(used))
-        if not result.names:
-            return transcript
-        return replace(transcript, speakers=result.names)
+        return replace(transcript, speakers=names) if names != guessed else transcript
 
     def request_options(self, recording: Recording, options: TranscriptionOptions
                         ) -> TranscriptionOptions:
