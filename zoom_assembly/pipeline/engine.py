@@ -25,6 +25,7 @@ from ..assembly import (
     failure_kind,
     failure_reason,
 )
+from ..assembly.options import TranscriptionOptions
 from ..errors import (
     AuthError,
     ConfigError,
@@ -258,19 +259,37 @@ class Pipeline:
         meeting = recording.meeting
         present = {fmt: p for fmt, p in row.outputs.items() if Path(p).exists()}
         missing = [fmt for fmt in self.options.formats if fmt not in present]
-        if not missing:
+        revisit = [e for e in self.enrichers if getattr(e, "revisits_completed", False)]
+        if not missing and not (revisit and "json" in present):
             self._finish(RecordingResult.from_row(meeting, row, cached=True))
             return
         transcript = read_transcript_json(Path(present["json"])) if "json" in present else None
-        if transcript is None and row.transcript_id:
-            self.follower.follow(0.0, Job(recording, row.transcript_id))
-            return
-        if transcript is None:  # a free transcript: fetch it again (still free)
-            source = self.free_sources.get(row.transcript_source or "")
-            if source is None:
+        if transcript is not None:
+            # Enriched now, so that names given (or forgotten, ``--speaker-names off``) reach
+            # the files written earlier too: none keeps names the others no longer have.
+            enriched = self._enrich(transcript, recording, self.enrichers if missing
+                                    else revisit)
+            if enriched.speakers != transcript.speakers:
+                missing = list(dict.fromkeys([*present, *missing]))
+            if not missing:
                 self._finish(RecordingResult.from_row(meeting, row, cached=True))
                 return
-            transcript = source.fetch(recording)
+            self._emit(recording.file_id, meeting, "rendered",
+                       f"wrote {', '.join(missing)} from the stored transcript")
+            self._write(recording, enriched, transcript_id=row.transcript_id, formats=missing,
+                        cached=True, enriched=True)
+            return
+        if not missing:  # the formats asked for are there; transcript.json is not
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        if row.transcript_id:
+            self.follower.follow(0.0, Job(recording, row.transcript_id))
+            return
+        source = self.free_sources.get(row.transcript_source or "")  # free: fetch it again
+        if source is None:
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        transcript = source.fetch(recording)
         self._emit(recording.file_id, meeting, "rendered",
                    f"wrote {', '.join(missing)} from the stored transcript")
         self._write(recording, transcript, transcript_id=row.transcript_id, formats=missing,
@@ -278,6 +297,11 @@ class Pipeline:
 
     def _submit(self, recording: Recording, resubmitted: frozenset[str]) -> None:
         meeting, file_id = recording.meeting, recording.file_id
+        options = self.options.transcription
+        for enricher in self.enrichers:  # what the enrichers need asked for (see Enricher)
+            shape = getattr(enricher, "request_options", None)
+            if shape is not None:
+                options = shape(recording, options)
         try:
             url = recording.audio.audio_url(
                 lambda stage, detail: self._emit(file_id, meeting, stage, detail))
@@ -299,7 +323,7 @@ class Pipeline:
                 self._resume_or_submit(recording, row)
             return
         try:
-            transcript_id = self._create_job(url, key)
+            transcript_id = self._create_job(url, key, options)
         except AmbiguousSubmit:
             dropped = TranscribeZoomError(
                 "The connection to AssemblyAI dropped while submitting; run the same command "
@@ -324,13 +348,13 @@ class Pipeline:
         first = self.follower.first_check(job, self.clock(), queued=queued_behind)
         self.follower.follow(first, job)
 
-    def _create_job(self, url: str, key: str) -> str:
+    def _create_job(self, url: str, key: str, options: TranscriptionOptions) -> str:
         """Submit once; when the answer was lost, look for the job before submitting again."""
         try:
-            return self.assembly.submit(url, self.options.transcription)
+            return self.assembly.submit(url, options)
         except AmbiguousSubmit:
             found = self.assembly.find_job(key)
-            return found.id if found else self.assembly.submit(url, self.options.transcription)
+            return found.id if found else self.assembly.submit(url, options)
 
     # -- the end of a job ---------------------------------------------------------------------
     def _complete(self, job: Job, transcript: Transcript) -> None:
@@ -345,10 +369,12 @@ class Pipeline:
         formats: Sequence[str] | None = None,
         cached: bool = False,
         free: bool = False,
+        enriched: bool = False,
     ) -> None:
-        """Enrich, render the formats, record the completion, report the result."""
-        for enrich in self.enrichers:
-            transcript = enrich(transcript, recording)
+        """Enrich (unless ``enriched`` already), render the formats, record the completion,
+        report the result."""
+        if not enriched:
+            transcript = self._enrich(transcript, recording, self.enrichers)
         meeting, file_id = recording.meeting, recording.file_id
         files = write_outputs(self.options.out_dir, meeting, file_id, transcript,
                               formats if formats is not None else self.options.formats)
@@ -363,6 +389,13 @@ class Pipeline:
         )
         self._finish(RecordingResult.completed(meeting, file_id, transcript, files,
                                                cached=cached))
+
+    @staticmethod
+    def _enrich(transcript: Transcript, recording: Recording,
+                enrichers: Sequence[Enricher]) -> Transcript:
+        for enrich in enrichers:
+            transcript = enrich(transcript, recording)
+        return transcript
 
     def _job_failed(self, job: Job, error: str) -> None:
         recording = job.recording

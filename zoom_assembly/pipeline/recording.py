@@ -57,4 +57,10 @@ def pay_for_all(recording: Recording) -> Decision:
 # Runs on a finished transcript before rendering (e.g. naming speakers); returns the
 # transcript to render. Evidence it needs comes through the vendor clients (e.g. the TIMELINE
 # through ZoomClient); the judgement itself lives in network-free modules (speakers.py).
+# An enricher may also shape the request of the recording it will enrich: a method
+# ``request_options(recording, options) -> options`` is called before each submit (e.g. to ask
+# AssemblyAI to identify speakers when Zoom has no evidence of its own).
+# An enricher with a true ``revisits_completed`` attribute also runs on recordings an earlier
+# run completed, even when no format is missing (``--speaker-names off`` forgetting stored
+# names); the files are rewritten when it changes the speakers.
 Enricher = Callable[[Transcript, Recording], Transcript]
