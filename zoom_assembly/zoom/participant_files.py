@@ -1,0 +1,75 @@
+"""Zoom's per-participant audio files: who each one is, and where its clock starts.
+
+With the account setting "Record a separate audio file of each participant", ``GET
+/meetings/{meetingUUID}/recordings`` lists ``participant_audio_files[]`` (the per-user listings
+never do): one file per participant, that participant's microphone only, spanning the meeting.
+Zoom names the participant in ``file_name`` only, in several spellings seen in the wild
+(``Audio only - Maya Chen``, ``Maya Chen's audio.m4a``, ``佐藤 陽翔.m4a``); nothing here
+downloads anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..errors import TranscribeZoomError
+from .recordings import MeetingRecordings, RecordingFile, choose_audio_file
+
+_EXTENSION = re.compile(r"\.(m4a|mp4|aac|wav|mp3|ogg|opus)$", re.IGNORECASE)
+_PREFIX = re.compile(r"^\s*audio\s*(only)?\s*[-–—:_]\s*", re.IGNORECASE)
+_SUFFIX = re.compile(r"\s*(['’]s)?\s*[-–—_(]?\s*audio\s*(only)?\s*\)?\s*$", re.IGNORECASE)
+
+
+def participant_name(file: RecordingFile) -> str | None:
+    """The participant's display name from the file's ``file_name``; None when it names no
+    one (empty, or nothing but "audio")."""
+    text = _EXTENSION.sub("", file.file_name.strip())
+    text = _PREFIX.sub("", text)
+    text = _SUFFIX.sub("", text).strip(" -–—_:")
+    return text or None
+
+
+@dataclass(frozen=True)
+class ParticipantTrack:
+    """One participant's audio file, the label its words get (A, B, ...) and the offset of
+    its start from the meeting's audio start (ms; 0 when either time is unknown)."""
+
+    file: RecordingFile
+    name: str
+    label: str
+    offset_ms: int = 0
+
+
+def label_for(index: int) -> str:
+    """A, B, ... Z, then S27, S28, ... (AssemblyAI's spelling beyond 26 speakers)."""
+    return chr(65 + index) if index < 26 else f"S{index + 1}"
+
+
+def participant_tracks(recordings: MeetingRecordings) -> list[ParticipantTrack]:
+    """The meeting's participant audio files that can be transcribed now (completed, with a
+    download URL, naming someone), labelled in Zoom's order; [] when there are none."""
+    usable = [f for f in recordings.participant_files
+              if f.completed and f.download_url and participant_name(f)]
+    starts = [f.recording_start for f in usable if f.recording_start is not None]
+    zero = _meeting_audio_start(recordings) or (min(starts) if starts else None)
+    tracks = []
+    for index, f in enumerate(usable):
+        offset = 0
+        if zero is not None and f.recording_start is not None:
+            offset = max(0, round((f.recording_start - zero).total_seconds() * 1000))
+        tracks.append(ParticipantTrack(f, participant_name(f) or "", label_for(index), offset))
+    return tracks
+
+
+def participants_processing(recordings: MeetingRecordings) -> bool:
+    """True while Zoom is still processing one of the meeting's participant files."""
+    return any(f.status == "processing" for f in recordings.participant_files)
+
+
+def _meeting_audio_start(recordings: MeetingRecordings) -> datetime | None:
+    try:
+        return choose_audio_file(recordings).recording_start
+    except TranscribeZoomError:  # no mixed audio (yet): the participant files are the clock
+        return None
