@@ -38,12 +38,21 @@ from ..errors import (
 from ..events import EventSink, RecordingDone, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, Row, url_key
 from ..models import MeetingInfo, Transcript
-from ..outputs import read_transcript_json, write_outputs
+from ..outputs import read_transcript_json
 from ..zoom import MeetingRecordings, ZoomClient
 from .follow import Follower, Job, is_live
 from .options import RunOptions
 from .prior_jobs import PriorJobs
-from .recording import PAID_SOURCE, Decision, Enricher, Policy, Recording, pay_for_all
+from .recording import (
+    PAID_SOURCE,
+    Decision,
+    Enricher,
+    OutputWriter,
+    Policy,
+    Recording,
+    pay_for_all,
+    write_recording,
+)
 from .results import RecordingResult
 from .scheduler import Scheduler, Task
 from .sources import label_of
@@ -78,10 +87,12 @@ class Pipeline:
         policy: Policy = pay_for_all,
         free_sources: Mapping[str, TranscriptSource] | None = None,
         enrichers: Sequence[Enricher] = (),
+        writer: OutputWriter = write_recording,
     ) -> None:
         """``zoom`` may be None when only local recordings are given. ``jobs_since``: the start
         of the oldest recording in scope; AssemblyAI's list is paged back only that far when
-        looking for jobs the ledger does not know."""
+        looking for jobs the ledger does not know. ``writer``: where a finished transcript is
+        written (default: the recording's own folder)."""
         self.assembly = assembly
         self.ledger = ledger
         self.options = options
@@ -90,6 +101,7 @@ class Pipeline:
         self.policy = policy
         self.free_sources = dict(free_sources or {})
         self.enrichers = tuple(enrichers)
+        self.writer = writer
         self.scheduler: Scheduler[Item] = Scheduler(
             capacity=options.concurrency + options.ahead, workers=options.workers,
             coalesce=options.poll.coalesce, clock=clock, sleep=sleep,
@@ -350,8 +362,8 @@ class Pipeline:
         for enrich in self.enrichers:
             transcript = enrich(transcript, recording)
         meeting, file_id = recording.meeting, recording.file_id
-        files = write_outputs(self.options.out_dir, meeting, file_id, transcript,
-                              formats if formats is not None else self.options.formats)
+        files = self.writer(self.options.out_dir, recording, transcript,
+                            formats if formats is not None else self.options.formats)
         earlier = self.ledger.get(file_id)
         if earlier is not None and earlier.state == "completed":
             # A rerun asked for other formats: the earlier ones stay listed while they exist.
