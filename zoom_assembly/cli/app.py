@@ -145,7 +145,8 @@ def transcribe(
         with _plain_progress(renderer) as sink:
             results = transcribe_meetings([meeting], settings, run_options, latest=latest,
                                           rules=rules, sink=sink,
-                                          speaker_names=flags.speaker_names)
+                                          speaker_names=flags.speaker_names,
+                                          participant_audio=flags.participant_audio)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
 
@@ -269,7 +270,8 @@ def backfill_command(
 
         with Progress(renderer) as progress:
             results = backfill(selection, settings, run_options, rules=rules, sink=progress,
-                               speaker_names=flags.speaker_names)
+                               speaker_names=flags.speaker_names,
+                               participant_audio=flags.participant_audio)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
 
@@ -430,6 +432,10 @@ def serve_command(
         from ..service.run import webhook_secret
         from .service_log import JsonLog
 
+        if flags.participant_audio:
+            raise UsageError("serve does not take --participant-audio yet; use it with "
+                             "`transcribe-zoom MEETING` or `backfill`.",
+                             code="bad_participant_audio")
         scope = ServiceScope(
             users=tuple(flags.user or ()), account=flags.account,
             all_users=flags.all_users or not (flags.user or flags.account),
