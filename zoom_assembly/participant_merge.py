@@ -19,6 +19,9 @@ from .captions import join_words
 from .models import SpeakerName, Transcript, Utterance, Word
 
 SOURCE = "participant_audio"
+# The same word in two files at the same moment is one voice heard by two microphones (people
+# sharing a room, open speakers): the quieter copy (lower confidence) is the echo, dropped.
+ECHO_MS = 150
 # A participant's turn ends at a pause this long, or as soon as someone else spoke in between.
 TURN_PAUSE_MS = 1500
 
@@ -45,6 +48,7 @@ def merge_parts(parts: Sequence[Part], *, transcript_id: str) -> Transcript:
         words.extend(Word(w.text, w.start + shift, w.end + shift, w.confidence, part.label)
                       for w in part.transcript.words)
     words.sort(key=lambda w: (w.start, w.end, order[w.speaker or ""]))
+    words = without_echoes(words)
     spoke = {w.speaker for w in words}
     speakers = {
         part.label: SpeakerName(part.name, SOURCE, 1.0, part.email)
@@ -69,6 +73,27 @@ def merge_parts(parts: Sequence[Part], *, transcript_id: str) -> Transcript:
         timing="word",
         speakers=speakers,
     )
+
+
+def without_echoes(words: list[Word]) -> list[Word]:
+    """``words`` (sorted by start) less each word that another participant's file holds too,
+    within ``ECHO_MS`` and more confidently; two people saying the same word at once with the
+    same confidence are both kept."""
+    dropped: set[int] = set()
+    for i, word in enumerate(words):
+        key = _spelling(word.text)
+        j = i + 1
+        while j < len(words) and words[j].start - word.start <= ECHO_MS:
+            other = words[j]
+            if other.speaker != word.speaker and abs(other.end - word.end) <= ECHO_MS \
+                    and _spelling(other.text) == key and other.confidence != word.confidence:
+                dropped.add(i if word.confidence < other.confidence else j)
+            j += 1
+    return [w for n, w in enumerate(words) if n not in dropped] if dropped else words
+
+
+def _spelling(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def turns(words: Sequence[Word], order: dict[str, int]) -> tuple[Utterance, ...]:

@@ -1,0 +1,56 @@
+"""Zoom's participant audio files: the participant's name, usable files, labels, offsets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.unit.factories import meeting, recording_file
+from zoom_assembly.zoom import parse_meeting
+from zoom_assembly.zoom.participant_files import participant_name, participant_tracks
+
+
+def participant(name: str, file_id: str, *, start: str = "2024-08-16T23:27:36Z",
+                status: str = "completed") -> dict[str, Any]:
+    f = recording_file("M4A", file_id=file_id, status=status)
+    del f["meeting_id"], f["recording_type"]
+    f["file_name"] = name
+    f["recording_start"] = start
+    return f
+
+
+@pytest.mark.parametrize(("file_name", "expected"), [
+    ("Audio only - Maya Chen", "Maya Chen"),
+    ("Maya Chen's audio.m4a", "Maya Chen"),
+    ("佐藤 陽翔.m4a", "佐藤 陽翔"),
+    ("محمد العلي", "محمد العلي"),
+    ("Jordan Blake - audio", "Jordan Blake"),
+    ("audio.m4a", None),
+    ("", None),
+])
+def test_the_participants_name_comes_from_the_file_name(file_name: str,
+                                                        expected: str | None) -> None:
+    recordings = parse_meeting({**meeting(), "participant_audio_files": [
+        participant(file_name, "p1")]})
+    assert participant_name(recordings.participant_files[0]) == expected
+
+
+def test_tracks_are_labelled_in_zooms_order_leaving_out_files_naming_no_one() -> None:
+    recordings = parse_meeting({**meeting([recording_file()]), "participant_audio_files": [
+        participant("Audio only - Maya Chen", "p1"), participant("audio.m4a", "p2"),
+        participant("Audio only - Sam Rivera", "p3")]})
+    tracks = participant_tracks(recordings)
+    assert [(t.file.id, t.name, t.label) for t in tracks] == [
+        ("p1", "Maya Chen", "A"), ("p3", "Sam Rivera", "B")]
+
+
+def test_a_file_starting_after_the_meetings_audio_gets_its_offset() -> None:
+    recordings = parse_meeting({**meeting([recording_file()]), "participant_audio_files": [
+        participant("Audio only - Maya Chen", "p1"),
+        participant("Audio only - Sam Rivera", "p2", start="2024-08-16T23:29:06Z")]})
+    assert [t.offset_ms for t in participant_tracks(recordings)] == [0, 90_000]
+
+
+def test_a_meeting_without_participant_files_has_no_tracks() -> None:
+    assert participant_tracks(parse_meeting(meeting([recording_file()]))) == []
