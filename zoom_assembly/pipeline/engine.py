@@ -152,9 +152,15 @@ class Pipeline:
 
     def _release(self, job: Job) -> None:
         """The job finished at AssemblyAI: its slot there is free for another recording."""
-        self.scheduler.release(job.recording.meeting.uuid)
+        self._free_slot(job.recording.meeting.uuid, job.recording.file_id)
         with self._lock:
             self._at_service.discard(job.recording.file_id)
+
+    def _free_slot(self, meeting_uuid: str, file_id: str) -> None:
+        # A meeting instance holds its slot by UUID, a ready recording by file id (see _key).
+        self.scheduler.release(meeting_uuid)
+        if file_id:
+            self.scheduler.release(file_id)
 
     def _finish(self, result: RecordingResult) -> None:
         decision = self._decisions.get(result.recording_file_id)
@@ -164,7 +170,7 @@ class Pipeline:
         with self._lock:
             self._results.append(result)
             self._at_service.discard(result.recording_file_id)
-        self.scheduler.release(result.meeting.uuid)
+        self._free_slot(result.meeting.uuid, result.recording_file_id)
         self.sink(RecordingDone(
             result.recording_file_id, label_of(result.meeting), result.status, result.detail(),
             result.audio_duration, result.cached,
@@ -420,6 +426,8 @@ class Pipeline:
 
 
 def _key(item: Item) -> str:
-    return item.meeting.uuid
+    """The slot an item holds: a meeting instance's UUID (it becomes one recording), a ready
+    recording's file id (one meeting may give several: one per participant audio file)."""
+    return item.file_id if isinstance(item, Recording) else item.meeting.uuid
 
 
