@@ -26,6 +26,8 @@ def participant(name: str, file_id: str, *, start: str = "2024-08-16T23:27:36Z",
     ("佐藤 陽翔.m4a", "佐藤 陽翔"),
     ("محمد العلي", "محمد العلي"),
     ("Jordan Blake - audio", "Jordan Blake"),
+    ("Claudio.m4a", "Claudio"),
+    ("Claudio Rossi's audio.m4a", "Claudio Rossi"),
     ("audio.m4a", None),
     ("", None),
 ])

@@ -19,7 +19,8 @@ from .recordings import MeetingRecordings, RecordingFile, choose_audio_file
 
 _EXTENSION = re.compile(r"\.(m4a|mp4|aac|wav|mp3|ogg|opus)$", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*audio\s*(only)?\s*[-–—:_]\s*", re.IGNORECASE)
-_SUFFIX = re.compile(r"\s*(['’]s)?\s*[-–—_(]?\s*audio\s*(only)?\s*\)?\s*$", re.IGNORECASE)
+_SUFFIX = re.compile(r"(['’]s\s+|\s*[-–—_(]\s*|\s+)audio(\s*only)?\s*\)?\s*$",
+                     re.IGNORECASE)
 
 
 def participant_name(file: RecordingFile) -> str | None:
@@ -28,7 +29,7 @@ def participant_name(file: RecordingFile) -> str | None:
     text = _EXTENSION.sub("", file.file_name.strip())
     text = _PREFIX.sub("", text)
     text = _SUFFIX.sub("", text).strip(" -–—_:")
-    return text or None
+    return text if text and text.casefold() not in ("audio", "audio only") else None
 
 
 @dataclass(frozen=True)
