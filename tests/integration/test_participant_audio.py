@@ -103,6 +103,10 @@ def test_backfill_finds_participant_audio_the_listing_does_not_show(harness: Har
                       "--topic", "^Podcast", "--participant-audio")
     doc = meeting_doc(lines)
     assert sorted(s["name"] for s in doc["speakers"].values()) == sorted(meeting.speakers)
+    # Emails come from the meeting's participants: users of the account have one, guests not.
+    emails = {s["name"]: s["email"] for s in doc["speakers"].values()}
+    assert emails["Maya Chen"] == "maya.chen@example.com"
+    assert [e for n, e in emails.items() if n != "Maya Chen"] == [None, None]
 
 
 def test_participant_audio_with_zoom_text_only_is_refused(harness: Harness) -> None:

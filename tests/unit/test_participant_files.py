@@ -8,7 +8,11 @@ import pytest
 
 from tests.unit.factories import meeting, recording_file
 from zoom_assembly.zoom import parse_meeting
-from zoom_assembly.zoom.participant_files import participant_name, participant_tracks
+from zoom_assembly.zoom.participant_files import (
+    participant_emails,
+    participant_name,
+    participant_tracks,
+)
 
 
 def participant(name: str, file_id: str, *, start: str = "2024-08-16T23:27:36Z",
@@ -56,3 +60,32 @@ def test_a_file_starting_after_the_meetings_audio_gets_its_offset() -> None:
 
 def test_a_meeting_without_participant_files_has_no_tracks() -> None:
     assert participant_tracks(parse_meeting(meeting([recording_file()]))) == []
+
+
+class ParticipantsApi:
+    """Zoom's paged participants list, two pages."""
+
+    def __init__(self) -> None:
+        self.pages = [
+            {"participants": [{"name": "Maya Chen", "user_email": "maya@example.com"},
+                              {"name": "Sam Rivera", "user_email": ""},
+                              {"name": "Alex Morgan", "user_email": "alex@example.com"}],
+             "next_page_token": "p2"},
+            {"participants": [{"name": "Maya Chen", "user_email": "maya@example.com"},
+                              {"name": "Alex Morgan", "user_email": "alex.m@other.example"}],
+             "next_page_token": ""},
+        ]
+        self.calls: list[dict[str, Any]] = []
+
+    def get(self, path: str, params: dict[str, Any], *, what: str) -> dict[str, Any]:
+        self.calls.append(params)
+        return self.pages[len(self.calls) - 1]
+
+
+def test_an_email_is_given_only_when_the_name_has_exactly_one() -> None:
+    class Zoom:
+        api = ParticipantsApi()
+
+    emails = participant_emails(Zoom(), "abc==")  # type: ignore[arg-type]
+    assert emails == {"maya chen": "maya@example.com"}  # a guest has none, Alex two
+    assert Zoom.api.calls[1]["next_page_token"] == "p2"

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..assembly import AssemblyClient
-from ..errors import NotFound, UsageError
+from ..errors import NotFound, ScopeError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..ledger import Ledger
 from ..models import MeetingInfo, SpeakerName, Transcript
@@ -35,8 +35,10 @@ from ..participant_merge import SOURCE, Part, merge_parts
 from ..zoom import MeetingRecordings, ZoomClient
 from ..zoom.participant_files import (
     ParticipantTrack,
+    participant_emails,
     participant_tracks,
     participants_processing,
+    with_emails,
 )
 from .engine import Pipeline
 from .options import RunOptions
@@ -103,6 +105,7 @@ class ParticipantAudio:
                                  "audio instead (names from Zoom's timeline).", warning=True))
                 yield item
                 continue
+            tracks = with_emails(tracks, self._emails(recordings.meeting))
             with self._lock:
                 self._meetings[recordings.meeting.uuid] = _Meeting(recordings, tuple(tracks))
                 self._tracks.update((t.file.id, t) for t in tracks)
@@ -116,6 +119,16 @@ class ParticipantAudio:
                     file_type=track.file.file_type or "M4A", file_size=track.file.file_size,
                     duration_seconds=track.file.duration_seconds, zoom=recordings,
                 )
+
+    def _emails(self, meeting: MeetingInfo) -> dict[str, str]:
+        """The participants' emails (one Zoom call); none when Zoom will not say: the names
+        are exact anyway."""
+        try:
+            return participant_emails(self.zoom, meeting.uuid)
+        except (NotFound, ScopeError) as exc:
+            self.sink(Notice(f"{label_of(meeting)}: participants' emails left out "
+                             f"({exc.message})", warning=False))
+            return {}
 
     def _with_participants(self, item: MeetingRecordings) -> MeetingRecordings:
         if item.participant_files or not self.refetch:
@@ -146,7 +159,8 @@ class ParticipantAudio:
         if track is None or transcript.id.startswith(MERGED_PREFIX):
             return transcript
         words = tuple(replace(w, speaker=track.label) for w in transcript.words)
-        speakers = {track.label: SpeakerName(track.name, SOURCE, 1.0)} if words else {}
+        speakers = ({track.label: SpeakerName(track.name, SOURCE, 1.0, track.email)}
+                    if words else {})
         # Its turns exist only in the meeting's transcript, where the other voices are.
         return replace(transcript, words=words, utterances=None, speakers=speakers)
 
@@ -188,7 +202,8 @@ class ParticipantAudio:
         for track in entry.tracks:
             transcript = read_transcript_json(folder / _safe(track.file.id) / "transcript.json")
             if transcript is not None:
-                parts.append(Part(track.label, track.name, transcript, track.offset_ms))
+                parts.append(Part(track.label, track.name, transcript, track.offset_ms,
+                                  track.email))
         return parts
 
     # -- after the run --------------------------------------------------------------------------

@@ -11,10 +11,11 @@ downloads anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..errors import TranscribeZoomError
+from .client import ZoomClient, encode_meeting_path_id
 from .recordings import MeetingRecordings, RecordingFile, choose_audio_file
 
 _EXTENSION = re.compile(r"\.(m4a|mp4|aac|wav|mp3|ogg|opus)$", re.IGNORECASE)
@@ -41,6 +42,7 @@ class ParticipantTrack:
     name: str
     label: str
     offset_ms: int = 0
+    email: str | None = None  # from the meeting's participants, when one name matches one email
 
 
 def label_for(index: int) -> str:
@@ -74,3 +76,32 @@ def _meeting_audio_start(recordings: MeetingRecordings) -> datetime | None:
         return choose_audio_file(recordings).recording_start
     except TranscribeZoomError:  # no mixed audio (yet): the participant files are the clock
         return None
+
+
+def participant_emails(zoom: ZoomClient, meeting_uuid: str) -> dict[str, str]:
+    """Display name -> email of the meeting's participants who have one (users of the
+    account; guests have none), from ``GET /past_meetings/{meetingUUID}/participants``. A name
+    seen with two different emails is left out: an email is only given when it is certain."""
+    seen: dict[str, set[str]] = {}
+    path = f"/past_meetings/{encode_meeting_path_id(meeting_uuid)}/participants"
+    token = ""
+    while True:
+        query: dict[str, str | int] = {"page_size": 300}
+        if token:
+            query["next_page_token"] = token
+        page = zoom.api.get(path, query, what=f"the participants of meeting {meeting_uuid}")
+        for item in page.get("participants") or [] if isinstance(page, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                email = item.get("user_email")
+                emails = seen.setdefault(item["name"].strip().casefold(), set())
+                if isinstance(email, str) and email:
+                    emails.add(email)
+        token = str(page.get("next_page_token") or "") if isinstance(page, dict) else ""
+        if not token:
+            break
+    return {name: next(iter(emails)) for name, emails in seen.items() if len(emails) == 1}
+
+
+def with_emails(tracks: list[ParticipantTrack], emails: dict[str, str]) -> list[ParticipantTrack]:
+    """``tracks`` with the email of each participant whose name the participants list has."""
+    return [replace(t, email=emails.get(t.name.strip().casefold())) for t in tracks]
