@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..assembly import AssemblyClient
-from ..errors import NotFound, ScopeError, UsageError
+from ..errors import NotFound, TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..ledger import Ledger
 from ..models import MeetingInfo, SpeakerName, Transcript
@@ -125,7 +125,7 @@ class ParticipantAudio:
         are exact anyway."""
         try:
             return participant_emails(self.zoom, meeting.uuid)
-        except (NotFound, ScopeError) as exc:
+        except TranscribeZoomError as exc:  # missing scope, no such past meeting, Zoom down
             self.sink(Notice(f"{label_of(meeting)}: participants' emails left out "
                              f"({exc.message})", warning=False))
             return {}
