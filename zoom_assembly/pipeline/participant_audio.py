@@ -236,6 +236,16 @@ class ParticipantAudio:
                                           audio_duration=row.audio_duration)
 
 
+    def reported(self, result: RecordingResult) -> RecordingResult:
+        """A participant's result names the meeting's files once they are written (each
+        participant's own transcript stays in the meeting folder's ``participants/``)."""
+        track = self._tracks.get(result.recording_file_id)
+        files = self._merged.get(result.meeting.uuid) if track is not None else None
+        if files is None or not result.ok:
+            return result
+        return replace(result, files=dict(files))
+
+
 def meeting_folder(out_dir: Path, meeting: MeetingInfo) -> Path:
     """The folder of a meeting transcribed from its participants' audio."""
     return Path(out_dir).absolute() / recording_folder_name(meeting, MEETING_FILE_ID)
@@ -260,7 +270,7 @@ def run_zoom(
     mode.attach(pipeline)
     results = pipeline.run(mode.expand(items))
     mode.settle(ledger)
-    return results
+    return [mode.reported(r) for r in results]
 
 
 def check_participant_rules(participant_audio: bool, rules: PayRules | None) -> None:
