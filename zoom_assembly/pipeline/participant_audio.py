@@ -102,7 +102,7 @@ class ParticipantAudio:
                 why = ("Zoom is still processing its participant audio"
                        if tracks else "it has no per-participant audio")
                 self.sink(Notice(f"{label_of(item.meeting)}: {why}; transcribing the meeting's "
-                                 "audio instead (names from Zoom's timeline).", warning=True))
+                                 "audio instead, as without --participant-audio.", warning=True))
                 yield item
                 continue
             tracks = with_emails(tracks, self._emails(recordings.meeting))
