@@ -133,3 +133,13 @@ def test_a_participant_whose_audio_cannot_be_transcribed_is_left_out_with_a_warn
     doc = meeting_doc([json.loads(x) for x in result.stdout.splitlines()])
     assert sorted(s["name"] for s in doc["speakers"].values()) == sorted(
         s for s in meeting.speakers if s != lost.speaker)
+
+
+def test_a_dry_run_says_its_price_is_for_the_mixed_audio(harness: Harness) -> None:
+    h = harness
+    day = h.emu.scenario.find("participant_audio").start_time.date().isoformat()
+    result = h.run("backfill", "--all-users", "--from", day, "--to", day, "--dry-run",
+                   "--participant-audio")
+    assert result.code == 0, result.stderr
+    assert "billed for the whole meeting" in result.stderr
+    assert h.stats()["submissions"] == {}

@@ -249,6 +249,11 @@ def backfill_command(
         if dry_run:
             from .plan import print_plan
 
+            if flags.participant_audio:
+                renderer(Notice("The plan prices each meeting's mixed audio; with "
+                                "--participant-audio every participant file of a meeting is "
+                                "billed for the whole meeting instead.", warning=True))
+
             with stdout_writes():
                 probes = None
                 if probe:
