@@ -113,11 +113,14 @@ def test_backfill_finds_participant_audio_the_listing_does_not_show(harness: Har
     assert [e for n, e in emails.items() if n != "Maya Chen"] == [None, None]
 
 
-def test_participant_audio_with_zoom_text_only_is_refused(harness: Harness) -> None:
+@pytest.mark.parametrize("contrary", [("--source", "zoom"), ("--speaker-names", "off")])
+def test_participant_audio_with_a_contrary_option_is_refused(
+        harness: Harness, contrary: tuple[str, str]) -> None:
     h = harness
     result = h.run(h.emu.scenario.find("participant_audio").uuid, "--participant-audio",
-                   "--source", "zoom")
+                   *contrary)
     assert result.code == 2 and "--participant-audio" in result.stderr
+    assert h.stats()["submissions"] == {}
 
 
 def test_a_participant_whose_audio_cannot_be_transcribed_is_left_out_with_a_warning(

@@ -165,7 +165,7 @@ def backfill(
     ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters; ``participant_audio``:
     each participant's own audio file where Zoom has them, one extra Zoom call per meeting)."""
     check_mode(speaker_names)
-    check_participant_rules(participant_audio, rules)
+    check_participant_rules(participant_audio, rules, speaker_names)
     ensure_out_dir(options.out_dir)
 
     def listed(recordings: object) -> None:

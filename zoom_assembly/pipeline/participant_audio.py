@@ -273,9 +273,13 @@ def run_zoom(
     return [mode.reported(r) for r in results]
 
 
-def check_participant_rules(participant_audio: bool, rules: PayRules | None) -> None:
-    """``--participant-audio`` pays AssemblyAI for each participant: not with ``--source
-    zoom`` (free text only)."""
+def check_participant_rules(participant_audio: bool, rules: PayRules | None,
+                            speaker_names: str = "auto") -> None:
+    """``--participant-audio`` pays AssemblyAI for each participant to name them: not with
+    ``--source zoom`` (free text only) nor ``--speaker-names off`` (letters only)."""
+    if participant_audio and speaker_names.strip().lower() == "off":
+        raise UsageError("--participant-audio names every speaker and --speaker-names off "
+                         "keeps letters; drop one of the two.", code="bad_participant_audio")
     if participant_audio and rules is not None and rules.source == "zoom":
         raise UsageError("--participant-audio transcribes each participant's audio with "
                          "AssemblyAI (paid) and --source zoom allows only Zoom's own text; "

@@ -47,7 +47,7 @@ def transcribe_meetings(
     ``participant_audio``: transcribe each participant's own audio file where Zoom has them
     (exact names, one job per participant; see :mod:`.participant_audio`)."""
     check_mode(speaker_names)
-    check_participant_rules(participant_audio, rules)
+    check_participant_rules(participant_audio, rules, speaker_names)
     parsed = [parse_meeting_ref(ref) for ref in refs]
     ensure_out_dir(options.out_dir)
     with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
