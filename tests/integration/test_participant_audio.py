@@ -55,6 +55,10 @@ def test_each_word_carries_the_exact_name_of_whoever_said_it(harness: Harness) -
     # The names are exact already: the meeting's TIMELINE is not even downloaded.
     timelines = {f.id for f in meeting.files if f.file_type == "TIMELINE"}
     assert timelines and not timelines & set(h.stats()["downloads"]["by_file"])
+    # `rename` works on the merged folder like on any other, offline.
+    folder = Path(lines[0]["files"]["json"]).parent
+    assert h.run("rename", str(folder), "A=Haruto").code == 0
+    assert "Haruto:" in (folder / "transcript.txt").read_text(encoding="utf-8")
 
 
 def test_a_meeting_without_participant_audio_falls_back_and_says_so(harness: Harness) -> None:
