@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 
-from tests.unit.factories import meeting, recording_file
 from zoom_assembly.zoom import parse_meeting
 from zoom_assembly.zoom.participant_files import (
     participant_emails,
     participant_name,
     participant_tracks,
 )
+
+from .factories import meeting, recording_file
 
 
 def participant(name: str, file_id: str, *, start: str = "2024-08-16T23:27:36Z",
