@@ -39,12 +39,21 @@ from ..errors import (
 from ..events import EventSink, RecordingDone, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, Row, url_key
 from ..models import MeetingInfo, Transcript
-from ..outputs import read_transcript_json, write_outputs
+from ..outputs import read_transcript_json
 from ..zoom import MeetingRecordings, ZoomClient
 from .follow import Follower, Job, is_live
 from .options import RunOptions
 from .prior_jobs import PriorJobs
-from .recording import PAID_SOURCE, Decision, Enricher, Policy, Recording, pay_for_all
+from .recording import (
+    PAID_SOURCE,
+    Decision,
+    Enricher,
+    OutputWriter,
+    Policy,
+    Recording,
+    pay_for_all,
+    write_recording,
+)
 from .results import RecordingResult
 from .scheduler import Scheduler, Task
 from .sources import label_of
@@ -79,10 +88,12 @@ class Pipeline:
         policy: Policy = pay_for_all,
         free_sources: Mapping[str, TranscriptSource] | None = None,
         enrichers: Sequence[Enricher] = (),
+        writer: OutputWriter = write_recording,
     ) -> None:
         """``zoom`` may be None when only local recordings are given. ``jobs_since``: the start
         of the oldest recording in scope; AssemblyAI's list is paged back only that far when
-        looking for jobs the ledger does not know."""
+        looking for jobs the ledger does not know. ``writer``: where a finished transcript is
+        written (default: the recording's own folder)."""
         self.assembly = assembly
         self.ledger = ledger
         self.options = options
@@ -91,6 +102,7 @@ class Pipeline:
         self.policy = policy
         self.free_sources = dict(free_sources or {})
         self.enrichers = tuple(enrichers)
+        self.writer = writer
         self.scheduler: Scheduler[Item] = Scheduler(
             capacity=options.concurrency + options.ahead, workers=options.workers,
             coalesce=options.poll.coalesce, clock=clock, sleep=sleep,
@@ -141,9 +153,15 @@ class Pipeline:
 
     def _release(self, job: Job) -> None:
         """The job finished at AssemblyAI: its slot there is free for another recording."""
-        self.scheduler.release(job.recording.meeting.uuid)
+        self._free_slot(job.recording.meeting.uuid, job.recording.file_id)
         with self._lock:
             self._at_service.discard(job.recording.file_id)
+
+    def _free_slot(self, meeting_uuid: str, file_id: str) -> None:
+        # A meeting instance holds its slot by UUID, a ready recording by file id (see _key).
+        self.scheduler.release(meeting_uuid)
+        if file_id:
+            self.scheduler.release(file_id)
 
     def _finish(self, result: RecordingResult) -> None:
         decision = self._decisions.get(result.recording_file_id)
@@ -153,7 +171,7 @@ class Pipeline:
         with self._lock:
             self._results.append(result)
             self._at_service.discard(result.recording_file_id)
-        self.scheduler.release(result.meeting.uuid)
+        self._free_slot(result.meeting.uuid, result.recording_file_id)
         self.sink(RecordingDone(
             result.recording_file_id, label_of(result.meeting), result.status, result.detail(),
             result.audio_duration, result.cached,
@@ -376,8 +394,8 @@ class Pipeline:
         if not enriched:
             transcript = self._enrich(transcript, recording, self.enrichers)
         meeting, file_id = recording.meeting, recording.file_id
-        files = write_outputs(self.options.out_dir, meeting, file_id, transcript,
-                              formats if formats is not None else self.options.formats)
+        files = self.writer(self.options.out_dir, recording, transcript,
+                            formats if formats is not None else self.options.formats)
         earlier = self.ledger.get(file_id)
         if earlier is not None and earlier.state == "completed":
             # A rerun asked for other formats: the earlier ones stay listed while they exist.
@@ -441,6 +459,8 @@ class Pipeline:
 
 
 def _key(item: Item) -> str:
-    return item.meeting.uuid
+    """The slot an item holds: a meeting instance's UUID (it becomes one recording), a ready
+    recording's file id (one meeting may give several: one per participant audio file)."""
+    return item.file_id if isinstance(item, Recording) else item.meeting.uuid
 
 

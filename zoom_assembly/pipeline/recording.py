@@ -8,10 +8,12 @@ one way: **decision → transcript → enrich → outputs**, the ledger recordin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..models import MeetingInfo, Transcript
+from ..outputs import write_outputs
 from ..zoom import MeetingRecordings
 from .sources import AudioSource, label_of
 
@@ -64,3 +66,17 @@ def pay_for_all(recording: Recording) -> Decision:
 # run completed, even when no format is missing (``--speaker-names off`` forgetting stored
 # names); the files are rewritten when it changes the speakers.
 Enricher = Callable[[Transcript, Recording], Transcript]
+
+
+# Writes a recording's finished (enriched) transcript in the formats asked under the output
+# folder; returns the files written, by format. The default writes the recording's own folder;
+# per-participant audio (pipeline/participant_audio.py) stages each participant and writes
+# the meeting's folder once all are in.
+OutputWriter = Callable[[Path, Recording, Transcript, Sequence[str]], dict[str, Path]]
+
+
+def write_recording(
+    out_dir: Path, recording: Recording, transcript: Transcript, formats: Sequence[str]
+) -> dict[str, Path]:
+    """The recording's own folder: ``out_dir/<date_topic_id_hash>/transcript.<fmt>``."""
+    return write_outputs(out_dir, recording.meeting, recording.file_id, transcript, formats)

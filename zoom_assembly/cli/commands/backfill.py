@@ -95,6 +95,11 @@ def backfill_command(
         if dry_run:
             from ..plan import print_plan
 
+            if flags.participant_audio:
+                renderer(Notice("The plan prices each meeting's mixed audio; with "
+                                "--participant-audio every participant file of a meeting is "
+                                "billed for the whole meeting instead.", warning=True))
+
             with stdout_writes():
                 probes = None
                 if probe:
@@ -116,6 +121,7 @@ def backfill_command(
 
         with Progress(renderer) as progress:
             results = backfill(selection, settings, run_options, rules=rules, sink=progress,
-                               speaker_names=flags.speaker_names)
+                               speaker_names=flags.speaker_names,
+                               participant_audio=flags.participant_audio)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)

@@ -45,7 +45,8 @@ def transcribe(
         with plain_progress(renderer) as sink:
             results = transcribe_meetings([meeting], settings, run_options, latest=latest,
                                           rules=rules, sink=sink,
-                                          speaker_names=flags.speaker_names)
+                                          speaker_names=flags.speaker_names,
+                                          participant_audio=flags.participant_audio)
         code = report(results, json_out=flags.json_out, quiet=flags.quiet)
     raise typer.Exit(code)
 

@@ -60,6 +60,10 @@ def serve_command(
         from ...service.run import webhook_secret
         from ..service_log import JsonLog
 
+        if flags.participant_audio:
+            raise UsageError("serve does not take --participant-audio yet; use it with "
+                             "`transcribe-zoom MEETING` or `backfill`.",
+                             code="bad_participant_audio")
         scope = ServiceScope(
             users=tuple(flags.user or ()), account=flags.account,
             all_users=flags.all_users or not (flags.user or flags.account),
