@@ -45,7 +45,7 @@ def print_plan(
     decided = probe(todo) if probe is not None else {}
     predicted: dict[str, Prediction] = {}
     if read_zoom_text and probe is None:
-        predicted = predict_plan(todo, settings, rules, sink=sink)
+        predicted = predict_plan(todo, settings, rules, sink=sink, out_dir=out)
     bill = estimate_bill([(i.recordings, i.audio_seconds) for i in todo], rules, decided,
                          predicted)
 
@@ -89,7 +89,7 @@ def print_plan(
         minutes = f"{(item.audio_seconds or 0) / 60:.0f} min" if item.audio_seconds else "-"
         action = ("already done" if meeting.uuid in done
                   else f"skip: {item.reason}" if item.reason
-                  else _PAY_WORDS[action_of(item)] + _LIKELY.get(predicted_of(item) or "", ""))
+                  else _PAY_WORDS[action_of(item)] + _likely(predicted.get(meeting.uuid)))
         cells = (meeting.topic or meeting.uuid, meeting.id or "-", when, minutes, action)
         table.add_row(*(Text(terminal_safe(cell)) for cell in cells))
     console.print(table)
@@ -103,7 +103,13 @@ def print_plan(
 
 _PAY_WORDS = {PAID: "transcribe (paid)", FREE: "Zoom's text (free)",
               PROBE: "probe, then Zoom's text or paid"}
-_LIKELY = {PAID: ": likely paid (Zoom's text reads garbled)", FREE: ": likely Zoom's text"}
+
+
+def _likely(guess: Prediction | None) -> str:
+    """A probe's predicted outcome, for the table."""
+    if guess is None or not guess.probed:
+        return ""
+    return ": likely paid (Zoom's text reads garbled)" if guess.paid else ": likely Zoom's text"
 
 
 def bill_lines(bill: BillEstimate, todo: int, listed: int, price: float) -> list[str]:

@@ -20,7 +20,13 @@ from ..errors import NoAudio, StillProcessing
 from ..langid import english_fluency
 from ..zoom import MeetingRecordings, choose_audio_file
 from ..zoom.transcript_files import zoom_text_files
-from .pay_policy import PayRules, probe_window, text_only_decision, text_verdict
+from .pay_policy import (
+    PayRules,
+    earlier_probe,
+    probe_window,
+    text_only_decision,
+    text_verdict,
+)
 from .recording import PAID_SOURCE, Decision
 
 PAID, FREE, PROBE, SKIP = "paid", "free", "probe", "skip"
@@ -40,7 +46,9 @@ def has_audio(recordings: MeetingRecordings) -> bool:
 def planned_action(recordings: MeetingRecordings, rules: PayRules) -> str:
     """What the policy will do with a meeting, from its file list alone (no download, no
     probe): ``paid``, ``free`` (Zoom's text), ``probe`` (Zoom's text, kept if a probe hears an
-    accepted language, else paid) or ``skip`` (no audio, and no Zoom text the rules take)."""
+    accepted language, else paid) or ``skip`` (no audio and no Zoom text the rules take, or
+    ``--source zoom`` and no Zoom text yet). The run decides the same (its policy and
+    :func:`~.pay_policy.text_only_decision`)."""
     texts = zoom_text_files(recordings)
     found = texts[0].source if texts else None
     if not has_audio(recordings):
@@ -48,7 +56,7 @@ def planned_action(recordings: MeetingRecordings, rules: PayRules) -> str:
     if rules.source == "assemblyai" or (rules.source == "auto" and rules.pay_for == "all"):
         return PAID
     if rules.source == "zoom":
-        return FREE
+        return FREE if found is not None else SKIP  # the run fails it: no Zoom text (yet)
     if found is None:
         return PAID
     if rules.pay_for == "missing" or rules.check == "text":
@@ -81,6 +89,18 @@ def predict_from_text(text: str, found: str, rules: PayRules) -> Prediction:
                                        "(counted as accepted)")
     return Prediction(False, True, f"{kind} reads as fluent English ({rate}): "
                                    "the probe will likely accept it")
+
+
+def after_earlier_probe(prediction: Prediction, reason: str | None,
+                        rules: PayRules) -> Prediction:
+    """``prediction`` from Zoom's text, unless the run will reuse a probe an earlier run (or
+    ``--dry-run --probe``) recorded for the recording: then no probe is paid, and that probe's
+    language decides (when the text alone did not)."""
+    result = earlier_probe(reason)
+    if result is None or not prediction.probed:
+        return prediction
+    paid = result.language not in rules.accept_languages
+    return Prediction(paid, False, f"probed before ({reason})")
 
 
 def unreadable(found: str, code: str) -> Prediction:

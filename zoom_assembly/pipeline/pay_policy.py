@@ -94,9 +94,10 @@ class PayRules:
 
 def text_only_decision(found: str | None, rules: PayRules) -> Decision:
     """A meeting with Zoom's text (``found``: its best source) but no audio or video: Zoom's
-    text, free, unless ``--source assemblyai`` (then nothing AssemblyAI could transcribe: the
-    run skips it). One function for the run and ``backfill --dry-run``, so both agree."""
-    if found is not None and rules.source != "assemblyai":
+    text, free, when the rules may use it (``--source zoom``, or ``auto`` unless ``--pay-for
+    all``); else nothing AssemblyAI could transcribe, and the run reports it skipped. One
+    function for the run and ``backfill --dry-run``, so both agree."""
+    if found is not None and rules.may_use_zoom:
         kind = found.replace("_", " ")
         return Decision(found, f"{kind}, no audio to transcribe: Zoom's text only")
     return Decision(PAID_SOURCE, "no audio file: nothing AssemblyAI could transcribe")
@@ -313,12 +314,17 @@ class PayPolicy:
         return Decision(PAID_SOURCE, f"probe: {result.language}{confidence} → AssemblyAI")
 
     def _earlier_probe(self, file_id: str) -> ProbeResult | None:
-        reason = self.earlier(file_id) if self.earlier is not None else None
-        found = _PROBE.search(reason or "")
-        if found is None:
-            return None
-        confidence = float(found.group(2)) if found.group(2) else None
-        return ProbeResult(found.group(1), confidence, 0.0)
+        return earlier_probe(self.earlier(file_id) if self.earlier is not None else None)
+
+
+def earlier_probe(reason: str | None) -> ProbeResult | None:
+    """The probe result a recorded decision reason states ("probe: es 0.97 → AssemblyAI"),
+    billed nothing now: that probe was paid for when it ran."""
+    found = _PROBE.search(reason or "")
+    if found is None:
+        return None
+    confidence = float(found.group(2)) if found.group(2) else None
+    return ProbeResult(found.group(1), confidence, 0.0)
 
 
 _PROBE = re.compile(r"probe: ([a-z]{2,3}) ?([0-9.]+)?")
