@@ -41,7 +41,7 @@ POLICIES = (
     ("missing", dict(pay_for="missing")),
     ("non-english, text only", dict(pay_for="non-english", check="text")),
     ("non-english, probe (default)", dict(pay_for="non-english")),
-    ("non-english, 30 s probe", dict(pay_for="non-english", probe_seconds=30)),
+    ("non-english, 60 s probe", dict(pay_for="non-english", probe_seconds=60)),
     ("default, after dry-run --probe", dict(pay_for="non-english", dry_run_probes=True)),
 )
 
