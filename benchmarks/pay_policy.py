@@ -136,6 +136,38 @@ def run_policy(emu: Emulator, sc: Scenario, name: str, flags: dict[str, Any],
     }
 
 
+def detector_by_length(sc: Scenario) -> list[dict[str, Any]]:
+    """The garbled-English signal on the first K words of each Zoom transcript (how short a
+    meeting it can judge), and on English with its word order shuffled (a garble the emulator
+    does not make): the share of each kind read as garbled."""
+    import random
+
+    from zoom_assembly.emulator.zoom_files import zoom_vtt
+    from zoom_assembly.langid import english_fluency
+    from zoom_assembly.zoom.transcript_files import parse_vtt
+
+    texts: dict[str, list[list[str]]] = {"en": [], "other": [], "shuffled en": []}
+    rng = random.Random(5)
+    for meeting in sc.meetings:
+        if not any(f.file_type == "TRANSCRIPT" for f in meeting.files):
+            continue
+        words = parse_vtt(zoom_vtt(sc, meeting, garble=True), transcript_id="z",
+                          source="zoom_transcript").text.split()
+        texts["en" if meeting.language == "en" else "other"].append(words)
+        if meeting.language == "en":
+            shuffled = list(words)
+            rng.shuffle(shuffled)
+            texts["shuffled en"].append(shuffled)
+    rows = []
+    for limit in (60, 120, 250, 500, None):
+        row: dict[str, Any] = {"words": limit or "all"}
+        for kind, group in texts.items():
+            garbled = sum(bool(english_fluency(" ".join(w[:limit])).garbled) for w in group)
+            row[f"{kind} read garbled %"] = round(100 * garbled / max(1, len(group)), 1)
+        rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pay_policy")
     parser.add_argument("--n", type=int, default=500)
@@ -162,8 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     print(" | ".join(columns))
     for row in rows:
         print(" | ".join(str(row[c]) for c in columns))
+    lengths = detector_by_length(sc)
+    print("garbled-English signal by transcript length (first K words; want en 0%, others 100%)")
+    print(" | ".join(lengths[0]))
+    for length in lengths:
+        print(" | ".join(str(v) for v in length.values()))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"n": n, "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    args.json.write_text(json.dumps({"n": n, "rows": rows, "detector_by_length": lengths},
+                                    indent=2) + "\n", encoding="utf-8")
     return 0
 
 
