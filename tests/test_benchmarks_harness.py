@@ -58,3 +58,6 @@ def test_pay_policy_benchmark_runs_every_policy(tmp_path: Path) -> None:
     assert [row["policy"] for row in rows] == [name for name, _ in POLICIES]
     assert all(row["completed"] == row["recordings"] == 10 for row in rows)
     assert all(row["ideal_hours"] > 0 and row["billed_hours"] > 0 for row in rows)
+    # The dry run's estimate (Zoom's text read, probes predicted, nothing paid) is the bill.
+    assert all(abs(row["dry_run_error_pct"]) <= 2.0 for row in rows)
+    assert "detector_by_length" in json.loads(out.read_text(encoding="utf-8"))

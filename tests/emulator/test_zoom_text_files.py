@@ -83,3 +83,20 @@ def test_scenario_files_keep_their_late_flag_through_json() -> None:
     assert [f.late for f in late.files if f.file_type == "TRANSCRIPT"] == [True]
     assert dataclasses.asdict(again.find("english")) == dataclasses.asdict(
         scenario.find("english"))
+
+
+def test_garbled_words_follow_the_sounds_said_not_a_short_word_list() -> None:
+    """What an English-only recogniser writes: for each word heard, the English words that sound
+    nearest (the same each time), from a broad vocabulary, never the foreign word itself."""
+    from zoom_assembly.emulator.garble import LEXICON, sound_alike, sound_key
+    from zoom_assembly.emulator.scripts import SENTENCES
+
+    assert sound_alike("todos", "es") == sound_alike("todos", "es")
+    assert sound_key(sound_alike("Gracias", "es").split()[0])[:2] == "KR"  # gra- -> "gr..."
+    written: set[str] = set()
+    for language in ("es", "de", "ja"):
+        for sentence in SENTENCES[language]:
+            for word in sentence.split():
+                written.update(sound_alike(word, language).split())
+    assert written <= set(LEXICON)
+    assert len(written) > 150  # a detector cannot learn the garble's vocabulary

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from typing import TYPE_CHECKING
 
+from .garble import sound_alike
 from .scripts import join_words, sentences
 from .timeline import active_speaker_entries
 
@@ -68,23 +68,6 @@ def timeline(scenario: Scenario, meeting: Meeting, f: RecordingFile | None = Non
     return {"timeline": entries}
 
 
-# What Zoom's English-only engine writes for speech in another language: English-looking words,
-# mostly short and frequent ones, one per word heard (per two characters of Japanese).
-_MISHEARD = (
-    "the", "a", "so", "and", "in", "at", "my", "no", "say", "we", "all", "see", "to", "bill",
-    "one", "pair", "key", "on", "ok", "yeah", "us", "that", "is", "it", "of", "for", "you",
-    "day", "test", "out", "more", "any", "hello", "then", "with", "there", "low", "may",
-    "car", "nice", "row", "so", "lost", "mine", "this", "be", "dust", "her", "sun", "go",
-)
-
-
-def misheard(word: str, language: str) -> str:
-    """The English word Zoom's engine writes for ``word`` of another language."""
-    pieces = max(1, len(word) // 2) if language.startswith("ja") else 1
-    return " ".join(
-        _MISHEARD[zlib.crc32(f"{word}:{i}".encode()) % len(_MISHEARD)] for i in range(pieces))
-
-
 def zoom_vtt(scenario: Scenario, meeting: Meeting, *, garble: bool = False) -> str:
     """Zoom's own text: one cue per sentence, "Name: text". ``garble``: what the English-only
     engine of the audio transcript makes of a meeting in another language."""
@@ -92,7 +75,9 @@ def zoom_vtt(scenario: Scenario, meeting: Meeting, *, garble: bool = False) -> s
     english = meeting.language.split("_")[0] == "en"
     for n, sentence in enumerate(sentences(scenario.script(meeting)), 1):
         if garble and not english:
-            text = " ".join(misheard(w.text, meeting.language) for w in sentence)
+            # Sound-alike English words (see .garble), not the words said.
+            text = " ".join(filter(None, (sound_alike(w.text, meeting.language)
+                                          for w in sentence)))
             text = text[:1].upper() + text[1:] + "."
         else:
             text = join_words([w.text for w in sentence], meeting.language)

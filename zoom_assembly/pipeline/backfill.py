@@ -14,14 +14,24 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ..config import Settings
-from ..errors import TranscribeZoomError, UsageError
+from ..errors import NoAudio, TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, ledger_path
 from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, choose_audio_file
+from ..zoom.transcript_files import fetch_zoom_text, zoom_text_files
 from .clients import ensure_out_dir, open_clients
 from .options import RunOptions
 from .participant_audio import ParticipantAudio, check_participant_rules, run_zoom
-from .pay_policy import PROBE, PayRules, planned_action
+from .pay_estimate import (
+    PROBE,
+    SKIP,
+    Prediction,
+    after_earlier_probe,
+    planned_action,
+    predict_from_text,
+    unreadable,
+)
+from .pay_policy import PayRules
 from .pay_runs import policy_pipeline
 from .recording import Decision, Recording
 from .results import RecordingResult
@@ -185,12 +195,14 @@ def backfill(
 
 
 def backfill_plan(
-    selection: Selection, settings: Settings, out_dir: Path, *, sink: EventSink = discard
+    selection: Selection, settings: Settings, out_dir: Path, *, sink: EventSink = discard,
+    rules: PayRules | None = None,
 ) -> tuple[list[PlanItem], set[str]]:
     """What a backfill would do (``--dry-run``): items, and the meeting UUIDs already done."""
     settings.require_zoom()
     zoom = build_zoom_client(settings, sink=sink)
-    items = [_plan_item(rec) for rec in list_recordings(zoom, selection, sink=sink)]
+    rules = rules or PayRules()
+    items = [_plan_item(rec, rules) for rec in list_recordings(zoom, selection, sink=sink)]
     done: set[str] = set()
     if ledger_path(out_dir).exists():
         with Ledger.open(out_dir) as ledger:
@@ -199,6 +211,36 @@ def backfill_plan(
     return items, done
 
 
+def predict_plan(
+    items: list[PlanItem], settings: Settings, rules: PayRules, *,
+    sink: EventSink = discard, sleep: Callable[[float], None] = time.sleep,
+    out_dir: Path | None = None,
+) -> dict[str, Prediction]:
+    """``backfill --dry-run``: for every meeting the run would probe, read Zoom's text (free,
+    downloaded with the run's care) and predict the run's decision; nothing is submitted.
+    A probe recorded in the ledger of ``out_dir`` (``--dry-run --probe``, an interrupted run)
+    is reused as the run reuses it. Predictions by meeting UUID."""
+    todo = [i.recordings for i in items
+            if not i.reason and planned_action(i.recordings, rules) == PROBE]
+    if not todo:
+        return {}
+    reasons: dict[str, str] = {}
+    if out_dir is not None and ledger_path(out_dir).exists():
+        with Ledger.open(out_dir) as ledger:
+            reasons = {r.meeting_uuid: r.decision_reason for r in ledger.rows()
+                       if r.meeting_uuid and r.decision_reason}
+    zoom = build_zoom_client(settings, sink=sink)
+    predictions: dict[str, Prediction] = {}
+    for recordings in todo:
+        found = zoom_text_files(recordings)[0].source
+        try:
+            text = fetch_zoom_text(zoom, recordings, sleep=sleep).text
+        except TranscribeZoomError as exc:
+            predictions[recordings.meeting.uuid] = unreadable(found, exc.code)
+            continue
+        predictions[recordings.meeting.uuid] = after_earlier_probe(
+            predict_from_text(text, found, rules), reasons.get(recordings.meeting.uuid), rules)
+    return predictions
 
 
 def probe_plan(
@@ -237,10 +279,22 @@ def probe_plan(
     return decisions
 
 
-def _plan_item(recordings: MeetingRecordings) -> PlanItem:
-    """What a backfill would do with one instance: the chosen file's duration, or why not."""
+def _plan_item(recordings: MeetingRecordings, rules: PayRules) -> PlanItem:
+    """What a backfill would do with one instance: the chosen file's duration, or why not.
+    A meeting with Zoom's text but no audio is written from that text when the rules take
+    it, and one without Zoom's text is skipped under ``--source zoom``
+    (:func:`~.pay_estimate.planned_action`, the same decisions as the run's)."""
     try:
         file = choose_audio_file(recordings)
+    except NoAudio as exc:
+        if planned_action(recordings, rules) == SKIP:
+            return PlanItem(recordings, None, exc.message)
+        minutes = recordings.meeting.duration_minutes
+        return PlanItem(recordings, minutes * 60.0 if minutes else None)
     except TranscribeZoomError as exc:
         return PlanItem(recordings, None, exc.message)
+    if planned_action(recordings, rules) == SKIP:
+        label = recordings.meeting.topic or recordings.meeting.uuid
+        return PlanItem(recordings, file.duration_seconds,
+                        f"'{label}' has no Zoom transcript or captions yet (--source zoom)")
     return PlanItem(recordings, file.duration_seconds)

@@ -23,14 +23,14 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..assembly import AmbiguousSubmit, AssemblyClient, JobStatus, TranscriptionOptions
 from ..errors import NoZoomText, TranscribeZoomError, UsageError
 from ..langid import identify
 from ..models import Transcript
-from ..zoom import MeetingRecordings, ZoomClient
+from ..zoom import ZoomClient
 from ..zoom.transcript_files import TEXT_SOURCES, fetch_zoom_text, zoom_text_files
 from .prior_jobs import PriorJobs
 from .recording import PAID_SOURCE, Decision, Recording
@@ -90,6 +90,34 @@ class PayRules:
     @property
     def probes(self) -> bool:
         return self.source == "auto" and self.pay_for == "non-english" and self.check == "probe"
+
+
+def text_only_decision(found: str | None, rules: PayRules) -> Decision:
+    """A meeting with Zoom's text (``found``: its best source) but no audio or video: Zoom's
+    text, free, when the rules may use it (``--source zoom``, or ``auto`` unless ``--pay-for
+    all``); else nothing AssemblyAI could transcribe, and the run reports it skipped. One
+    function for the run and ``backfill --dry-run``, so both agree."""
+    if found is not None and rules.may_use_zoom:
+        kind = found.replace("_", " ")
+        return Decision(found, f"{kind}, no audio to transcribe: Zoom's text only")
+    return Decision(PAID_SOURCE, "no audio file: nothing AssemblyAI could transcribe")
+
+
+def text_verdict(text: str, found: str, rules: PayRules, *, probing: bool) -> Decision | None:
+    """What Zoom's text alone decides under ``--pay-for non-english``: text in a language not
+    accepted is paid; without probes (``check=text``) text in an accepted language is kept
+    and text in no language known is paid; None: a probe decides. Shared by the run and the
+    dry run's estimate (same text, same answer)."""
+    kind = found.replace("_", " ")
+    guess = identify(text)
+    if guess.language is not None and guess.language not in rules.accept_languages:
+        return Decision(PAID_SOURCE,
+                        f"{kind} reads {guess.language} {guess.confidence:.2f} → AssemblyAI")
+    if probing:
+        return None
+    if guess.language is None:
+        return Decision(PAID_SOURCE, f"{kind}, language unknown → AssemblyAI")
+    return Decision(found, f"{kind}, reads {_name(guess.language)}, accepted")
 
 
 class ZoomTextSource:
@@ -245,12 +273,8 @@ class PayPolicy:
     def __call__(self, recording: Recording) -> Decision:
         rules = self.rules
         if isinstance(recording.audio, NoAudioFile):
-            # Nothing to pay for: Zoom's text is all there is (unless --source assemblyai).
-            found = self.zoom_text.available(recording) if self.zoom_text else None
-            if found is not None and rules.source != "assemblyai":
-                kind = found.replace("_", " ")
-                return Decision(found, f"{kind}, no audio to transcribe: Zoom's text only")
-            return Decision(PAID_SOURCE, "no audio file: nothing AssemblyAI could transcribe")
+            texts = zoom_text_files(recording.zoom) if recording.zoom is not None else []
+            return text_only_decision(texts[0].source if texts else None, rules)
         if rules.source == "assemblyai":
             return Decision(PAID_SOURCE, "--source assemblyai: pay")
         if rules.source == "auto" and rules.pay_for == "all":
@@ -272,14 +296,11 @@ class PayPolicy:
             text = self.zoom_text.fetch(recording)
         except TranscribeZoomError as exc:
             return Decision(PAID_SOURCE, f"{kind} unreadable ({exc.code}) → AssemblyAI")
-        guess = identify(text.text)
-        if guess.language is not None and guess.language not in accepted:
-            return Decision(PAID_SOURCE,
-                            f"{kind} reads {guess.language} {guess.confidence:.2f} → AssemblyAI")
-        if self.probe is None or self.rules.check == "text":
-            if guess.language is None:
-                return Decision(PAID_SOURCE, f"{kind}, language unknown → AssemblyAI")
-            return Decision(found, f"{kind}, reads {_name(guess.language)}, accepted")
+        verdict = text_verdict(text.text, found, self.rules,
+                               probing=self.probe is not None and self.rules.check == "probe")
+        if verdict is not None:
+            return verdict
+        assert self.probe is not None
         result = self._earlier_probe(recording.file_id)
         if result is None:
             result = self.probe(recording)
@@ -292,14 +313,18 @@ class PayPolicy:
             return Decision(found, f"{kind}, probe: {result.language}{confidence}, accepted")
         return Decision(PAID_SOURCE, f"probe: {result.language}{confidence} → AssemblyAI")
 
-
     def _earlier_probe(self, file_id: str) -> ProbeResult | None:
-        reason = self.earlier(file_id) if self.earlier is not None else None
-        found = _PROBE.search(reason or "")
-        if found is None:
-            return None
-        confidence = float(found.group(2)) if found.group(2) else None
-        return ProbeResult(found.group(1), confidence, 0.0)
+        return earlier_probe(self.earlier(file_id) if self.earlier is not None else None)
+
+
+def earlier_probe(reason: str | None) -> ProbeResult | None:
+    """The probe result a recorded decision reason states ("probe: es 0.97 → AssemblyAI"),
+    billed nothing now: that probe was paid for when it ran."""
+    found = _PROBE.search(reason or "")
+    if found is None:
+        return None
+    confidence = float(found.group(2)) if found.group(2) else None
+    return ProbeResult(found.group(1), confidence, 0.0)
 
 
 _PROBE = re.compile(r"probe: ([a-z]{2,3}) ?([0-9.]+)?")
@@ -308,68 +333,3 @@ _NAMES = {"en": "English", "es": "Spanish", "de": "German", "fr": "French", "ja"
 
 def _name(code: str) -> str:
     return _NAMES.get(code, code)
-
-
-# -- the bill a backfill would run up (``backfill --dry-run``) ------------------------------------
-
-PAID, FREE, PROBE = "paid", "free", "probe"
-
-
-def planned_action(recordings: MeetingRecordings, rules: PayRules) -> str:
-    """What the policy will do with a meeting, from its file list alone (no download, no
-    probe): ``paid``, ``free`` (Zoom's text) or ``probe`` (Zoom's text, kept if a probe
-    hears an accepted language, else paid)."""
-    if rules.source == "assemblyai" or (rules.source == "auto" and rules.pay_for == "all"):
-        return PAID
-    has_text = bool(zoom_text_files(recordings))
-    if rules.source == "zoom":
-        return FREE
-    if not has_text:
-        return PAID
-    if rules.pay_for == "missing" or rules.check == "text":
-        return FREE
-    return PROBE
-
-
-@dataclass(frozen=True)
-class BillEstimate:
-    """Recordings and audio seconds per planned action, and what they would be billed."""
-
-    counts: dict[str, int]
-    seconds: dict[str, float]
-    probe_seconds: float  # billed by the probes
-
-    @property
-    def expected_seconds(self) -> float:
-        """Probes plus paid recordings; probed recordings counted as free (the common case:
-        a Zoom transcript of an English meeting)."""
-        return self.probe_seconds + self.seconds[PAID]
-
-    @property
-    def most_seconds(self) -> float:
-        """Should every probe hear a language that is not accepted."""
-        return self.expected_seconds + self.seconds[PROBE]
-
-
-def estimate_bill(items: list[tuple[MeetingRecordings, float | None]],
-                  rules: PayRules, decided: Mapping[str, Decision] | None = None) -> BillEstimate:
-    """The bill of ``items`` (a meeting and its audio seconds, for each to transcribe);
-    ``decided``: decisions already taken by probing (``--dry-run --probe``), by meeting UUID,
-    whose probes count in the bill."""
-    counts = dict.fromkeys((PAID, FREE, PROBE), 0)
-    seconds = dict.fromkeys((PAID, FREE, PROBE), 0.0)
-    probe = 0.0
-    decided = decided or {}
-    for recordings, audio in items:
-        action = planned_action(recordings, rules)
-        decision = decided.get(recordings.meeting.uuid)
-        if action == PROBE and decision is not None:
-            start, end = probe_window(audio, rules.probe_seconds)
-            probe += (end - start) / 1000
-            action = PAID if decision.source == PAID_SOURCE else FREE
-        counts[action] += 1
-        seconds[action] += audio or 0.0
-        if action == PROBE:
-            start, end = probe_window(audio, rules.probe_seconds)
-            probe += (end - start) / 1000
-    return BillEstimate(counts, seconds, probe)
