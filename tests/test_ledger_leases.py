@@ -118,6 +118,13 @@ def test_a_released_claim_may_be_taken_at_once(two: tuple[Ledger, Ledger]) -> No
     assert second.take_over("rf-1")
 
 
+def test_a_ledger_closed_cleanly_releases_its_claims(two: tuple[Ledger, Ledger]) -> None:
+    first, second = two
+    assert first.claim_for_submit("rf-1", URL)
+    first.close()  # a run that ends submits nothing more: no need to wait for the lease
+    assert second.take_over("rf-1")
+
+
 def test_leaving_submitting_ends_the_claim(two: tuple[Ledger, Ledger], wall: Wall) -> None:
     first, second = two
     assert first.claim_for_submit("rf-1", URL)

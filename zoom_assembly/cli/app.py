@@ -26,6 +26,7 @@ from .exits import (
 )
 from .options import (
     CREDENTIALS,
+    LEDGER,
     OUTPUT,
     PAY_POLICY,
     SELECTION,
@@ -33,6 +34,7 @@ from .options import (
     TRANSCRIPTION,
     ZOOM_AUDIO,
     Flags,
+    LedgerOpt,
     shared,
 )
 from .resume import resume_command
@@ -123,7 +125,7 @@ def report(results: Sequence[RecordingResult], *, json_out: bool, quiet: bool) -
 
 
 @app.command("transcribe")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
+@shared(OUTPUT, LEDGER, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
 def transcribe(
     ctx: typer.Context,
     meeting: Annotated[str, typer.Argument(help="Meeting ID, instance UUID or meeting link.")],
@@ -151,7 +153,7 @@ def transcribe(
 
 
 @app.command("file")
-@shared(OUTPUT, TRANSCRIPTION, CREDENTIALS)
+@shared(OUTPUT, LEDGER, TRANSCRIPTION, CREDENTIALS)
 def file_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(
@@ -175,7 +177,7 @@ def file_command(
 
 
 @app.command("backfill")
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
+@shared(OUTPUT, LEDGER, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
 def backfill_command(
     ctx: typer.Context,
     date_from: Annotated[
@@ -260,7 +262,7 @@ def backfill_command(
 
                 code = print_plan(selection, settings, flags.out, price_per_hour,
                                   json_out=flags.json_out, sink=renderer, rules=rules,
-                                  probe=probes)
+                                  probe=probes, ledger=flags.ledger)
             raise typer.Exit(code)
         run_options = flags.run_options(again, concurrency=concurrency,
                                         retry_failed=retry_failed)
@@ -328,13 +330,14 @@ def check(verbose: VerboseOpt = 0, *, flags: Flags) -> None:
 def status(
     out: OutOpt = Path("transcripts"),
     json_out: JsonOpt = False,
+    ledger: LedgerOpt = None,
 ) -> None:
     """Summarise the ledger in --out (no API calls): counts, failures, audio hours."""
     renderer = _renderer(0, False)
     with errors_to_exit(renderer, json_out=json_out), stdout_writes():
         from .status import print_status
 
-        print_status(out, json_out=json_out)
+        print_status(out, json_out=json_out, ledger=ledger)
 
 
 @app.command("demo")

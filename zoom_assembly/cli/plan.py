@@ -32,11 +32,12 @@ def print_plan(
     sink: EventSink,
     rules: PayRules | None = None,
     probe: Callable[[list[PlanItem]], dict[str, Decision]] | None = None,
+    ledger: str | None = None,
 ) -> int:
     """Print the plan (table, or JSON lines) and return exit code 0. ``probe``: decide the
     meetings that need a probe now (``--probe``), so the estimate is the bill."""
     rules = rules or PayRules()
-    items, done = backfill_plan(selection, settings, out, sink=sink)
+    items, done = backfill_plan(selection, settings, out, sink=sink, ledger_url=ledger)
     todo = [i for i in items if not i.reason and i.recordings.meeting.uuid not in done]
     decided = probe(todo) if probe is not None else {}
     bill = estimate_bill([(i.recordings, i.audio_seconds) for i in todo], rules, decided)

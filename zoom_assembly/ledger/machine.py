@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import Protocol
 
@@ -116,6 +116,7 @@ class Ledger:
         self.path = Path(path) if path is not None else None
         self._clock = clock
         self._wall = wall
+        self._readonly = readonly
         self.lease_seconds = lease_seconds if lease_seconds else lease_seconds_from_env()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
@@ -154,11 +155,21 @@ class Ledger:
         self.store.check_same_file()
 
     def close(self) -> None:
-        """Stop renewing leases and close the connections; further calls fail."""
+        """Stop renewing leases, release the claims still held (a run that ends submits
+        nothing more, so the next one may reconcile them at once instead of waiting for the
+        lease to run out) and close the connections; further calls fail."""
         self._stop.set()
         if self._renewer is not None and self._renewer is not threading.current_thread():
             self._renewer.join(5)
+        if not self._readonly:
+            with suppress(Exception):  # a dead connection: the leases run out by themselves
+                self._release_all()
         self.store.close()
+
+    def _release_all(self) -> int:
+        with self.store.session() as db:
+            return db.execute("UPDATE recordings SET lease_until = NULL WHERE state ="
+                              " 'submitting' AND claimed_by = ?", [self.owner])
 
     def __enter__(self) -> Ledger:
         return self

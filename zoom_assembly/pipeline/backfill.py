@@ -16,7 +16,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
-from ..ledger import Ledger, LedgerEntry, ledger_path
+from ..ledger import LedgerEntry, is_postgres, ledger_path, open_ledger
 from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, choose_audio_file
 from .clients import ensure_out_dir, open_clients
 from .options import RunOptions
@@ -169,7 +169,8 @@ def backfill(
         if meeting is not None:
             sink(RecordingStage("", label_of(meeting), "listed"))
 
-    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+    with open_clients(settings, sink) as clients, open_ledger(options.ledger,
+                                                                 options.out_dir) as ledger:
         since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
         pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
                                    sleep=sleep, jobs_since=since,
@@ -179,15 +180,16 @@ def backfill(
 
 
 def backfill_plan(
-    selection: Selection, settings: Settings, out_dir: Path, *, sink: EventSink = discard
+    selection: Selection, settings: Settings, out_dir: Path, *, sink: EventSink = discard,
+    ledger_url: str | None = None,
 ) -> tuple[list[PlanItem], set[str]]:
     """What a backfill would do (``--dry-run``): items, and the meeting UUIDs already done."""
     settings.require_zoom()
     zoom = build_zoom_client(settings, sink=sink)
     items = [_plan_item(rec) for rec in list_recordings(zoom, selection, sink=sink)]
     done: set[str] = set()
-    if ledger_path(out_dir).exists():
-        with Ledger.open(out_dir) as ledger:
+    if is_postgres(ledger_url) or ledger_path(out_dir).exists():
+        with open_ledger(ledger_url, out_dir) as ledger:
             done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
                     if r.meeting_uuid}
     return items, done
@@ -213,7 +215,8 @@ def probe_plan(
     if not todo:
         return decisions
     ensure_out_dir(options.out_dir)
-    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+    with open_clients(settings, sink) as clients, open_ledger(options.ledger,
+                                                                 options.out_dir) as ledger:
         pipeline = policy_pipeline(rules, clients, ledger, options, sink=sink, sleep=sleep,
                                    jobs_since=None)
         intake = ZoomIntake(clients.zoom, clients.assembly, ledger, options,
