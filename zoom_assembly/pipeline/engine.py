@@ -233,7 +233,9 @@ class Pipeline:
                 self._emit(file_id, meeting, "waiting", "another process is submitting it")
                 self.scheduler.schedule(self._held_recheck(), HeldElsewhere(recording))
                 return
-            found = self.prior_jobs.find(row.audio_url_key or "")
+            key = row.audio_url_key or ""
+            # The run's listing may predate the dead process's submit: look again.
+            found = self.prior_jobs.find(key) or (self.assembly.find_job(key) if key else None)
             if found is not None:
                 self.ledger.mark_submitted(file_id, found.id)
                 self._emit(file_id, meeting, "resumed", f"found transcript {found.id}")
