@@ -6,8 +6,9 @@ embedded default, ``<out>/.transcribe-zoom/ledger.sqlite``) and ``postgres`` (se
 or machines, ``--ledger postgresql://user@host/db``); ``location`` picks one.
 """
 
+from .leases import DEFAULT_LEASE_SECONDS, LEASE_ENV
 from .location import LEDGER_ENV, is_postgres, ledger_location, open_ledger
-from .machine import DEFAULT_LEASE_SECONDS, LEASE_ENV, Ledger, Session, Store
+from .machine import Ledger
 from .rows import (
     MAX_MESSAGE_CHARS,
     SCHEMA_VERSION,
@@ -20,6 +21,7 @@ from .rows import (
     scrub,
     url_key,
 )
+from .store import Session, Store
 
 __all__ = [
     "DEFAULT_LEASE_SECONDS",

@@ -25,10 +25,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from pathlib import Path
-from typing import Protocol
 
+from .leases import Leases, lease_seconds_from_env
 from .rows import (
     METADATA,
     SELECT_COLUMNS,
@@ -41,50 +41,10 @@ from .rows import (
     scrub,
     url_key,
 )
-
-LEASE_ENV = "TRANSCRIBE_ZOOM_LEASE_SECONDS"
-DEFAULT_LEASE_SECONDS = 60.0
+from .store import Store
 
 
-class Session(Protocol):
-    """Statements on one connection; SQL is written with ``?`` placeholders."""
-
-    def execute(self, sql: str, params: Sequence[object] = ()) -> int:
-        """Run a statement; the number of rows it changed."""
-        ...
-
-    def query(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, object]]:
-        """Run a query; its rows as dicts."""
-        ...
-
-
-class Store(Protocol):
-    """What a backend provides: sessions, transactions, and the few ways its SQL differs."""
-
-    where: str  # the file or redacted URL, for messages
-    order_tiebreak: str  # insertion order: rowid (SQLite), seq (PostgreSQL)
-    differs: str  # null-safe "not equal": IS NOT (SQLite), IS DISTINCT FROM (PostgreSQL)
-
-    def session(self) -> AbstractContextManager[Session]: ...
-
-    def transaction(self) -> AbstractContextManager[Session]: ...
-
-    def check_same_file(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-def lease_seconds_from_env() -> float:
-    """``TRANSCRIBE_ZOOM_LEASE_SECONDS`` (default 60): how long a claim outlives its owner."""
-    value = os.environ.get(LEASE_ENV, "").strip()
-    try:
-        seconds = float(value) if value else DEFAULT_LEASE_SECONDS
-    except ValueError:
-        seconds = DEFAULT_LEASE_SECONDS
-    return seconds if seconds > 0 else DEFAULT_LEASE_SECONDS
-
-
-class Ledger:
+class Ledger(Leases):
     """The state machine over one backend. Thread-safe, and safe across processes/machines.
 
     ``Ledger(path)`` opens (creating) a SQLite file; :func:`~zoom_assembly.ledger.open_ledger`
@@ -165,11 +125,6 @@ class Ledger:
             with suppress(Exception):  # a dead connection: the leases run out by themselves
                 self._release_all()
         self.store.close()
-
-    def _release_all(self) -> int:
-        with self.store.session() as db:
-            return db.execute("UPDATE recordings SET lease_until = NULL WHERE state ="
-                              " 'submitting' AND claimed_by = ?", [self.owner])
 
     def __enter__(self) -> Ledger:
         return self
@@ -286,39 +241,6 @@ class Ledger:
         values = {"audio_url_key": url_key(audio_url_key), "claimed_by": self.owner,
                   "lease_until": self._wall() + self.lease_seconds}
         return self._move(recording_file_id, "submitting", values, also_from=also)
-
-    def take_over(self, recording_file_id: str) -> bool:
-        """Own a ``submitting`` row whose lease ran out (its owner died, or an older version
-        left it without one): True, and the caller reconciles it. False while its owner
-        lives (this ledger included), or when the row is no longer submitting."""
-        now = self._wall()
-        return self._update(
-            {"claimed_by": self.owner, "lease_until": now + self.lease_seconds,
-             "updated_at": self._clock()},
-            "recording_file_id = ? AND state = 'submitting'"
-            " AND (lease_until IS NULL OR lease_until < ?)", [recording_file_id, now])
-
-    def release(self, recording_file_id: str) -> bool:
-        """Give up this ledger's claim of a row left in ``submitting`` (a submit whose answer
-        was lost): anyone may then take it over and reconcile it."""
-        return self._update({"lease_until": None},
-                            "recording_file_id = ? AND state = 'submitting' AND claimed_by = ?",
-                            [recording_file_id, self.owner])
-
-    def renew_leases(self) -> int:
-        """Extend the lease of every claim this ledger holds; how many there were."""
-        with self.store.session() as db:
-            return db.execute(
-                "UPDATE recordings SET lease_until = ? WHERE state = 'submitting'"
-                " AND claimed_by = ? AND lease_until IS NOT NULL",
-                [self._wall() + self.lease_seconds, self.owner])
-
-    def _renew_loop(self, every: float) -> None:
-        while not self._stop.wait(every):
-            try:
-                self.renew_leases()
-            except Exception:  # the next tick tries again; claims stay ours
-                continue  # until the lease runs out, which is the point of a lease
 
     def mark_submitted(self, recording_file_id: str, transcript_id: str) -> bool:
         """submitting -> submitted with the transcript id (also after reconciliation)."""
