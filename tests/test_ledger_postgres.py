@@ -11,7 +11,7 @@ from tests.postgres_server import PostgresServer
 from zoom_assembly.errors import EXIT_CREDENTIALS, EXIT_USAGE, LedgerUnavailable, OutputError
 from zoom_assembly.errors import UsageError as _UsageError
 from zoom_assembly.ledger import LedgerEntry, ledger_location, open_ledger
-from zoom_assembly.ledger.postgres import redact_dsn
+from zoom_assembly.ledger.postgres import PostgresStore, redact_dsn
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +129,35 @@ def test_each_thread_has_its_own_connection(postgres_url: str, tmp_path: Path) -
         for thread in threads:
             thread.join()
         assert len(pids) == 4
+
+
+def test_connections_of_finished_threads_are_closed(postgres_url: str, tmp_path: Path) -> None:
+    with open_ledger(postgres_url, tmp_path, renew_every=0) as ledger:
+        ledger.ensure(LedgerEntry("rf-1"))
+        for _ in range(5):  # five engine batches, each with its own worker threads
+            threads = [threading.Thread(target=ledger.counts) for _ in range(3)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        ledger.counts()  # a new connection on this thread prunes the finished ones
+        store = ledger.store
+        assert isinstance(store, PostgresStore) and store.open_connections() <= 4
+
+
+def test_status_reads_a_postgresql_ledger_and_shows_no_password(
+    postgres_server: PostgresServer, postgres_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from zoom_assembly.cli import app
+
+    empty = CliRunner().invoke(app, ["status", "--out", str(tmp_path)],
+                               env={"TRANSCRIBE_ZOOM_LEDGER": postgres_url})
+    assert empty.exit_code == 2 and "No ledger in postgresql://tz:***@" in empty.stderr
+    with open_ledger(postgres_url, tmp_path) as ledger:
+        ledger.ensure(LedgerEntry("rf-1"))
+    shown = CliRunner().invoke(app, ["status", "--ledger", postgres_url])
+    assert shown.exit_code == 0, shown.stderr
+    assert "1 recordings in postgresql://tz:***@" in shown.stdout and "pending 1" in shown.stdout
+    assert postgres_server.password not in shown.stdout + shown.stderr + empty.stderr

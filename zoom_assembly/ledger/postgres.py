@@ -81,7 +81,9 @@ class PostgresStore:
         self.where = redact_dsn(url)
         self._timeout = connect_timeout
         self._local = threading.local()
-        self._all: list[psycopg.Connection[Any]] = []
+        # Every connection with the thread it belongs to: those of finished threads (each
+        # engine batch has its own worker pool) are closed when a new one is opened.
+        self._all: list[tuple[threading.Thread, psycopg.Connection[Any]]] = []
         self._lock = threading.Lock()
         self._closed = False
         with self._errors_translated():
@@ -107,8 +109,17 @@ class PostgresStore:
                                application_name="transcribe-zoom")
         self._local.conn = conn
         with self._lock:
-            self._all.append(conn)
+            finished = [c for t, c in self._all if not t.is_alive()]
+            self._all = [(t, c) for t, c in self._all if t.is_alive()]
+            self._all.append((threading.current_thread(), conn))
+        for old in finished:
+            old.close()
         return conn
+
+    def open_connections(self) -> int:
+        """How many connections this store holds (one per live thread that used it)."""
+        with self._lock:
+            return sum(1 for _, c in self._all if not c.closed)
 
     @contextmanager
     def _errors_translated(self) -> Iterator[None]:
@@ -148,7 +159,7 @@ class PostgresStore:
         with self._lock:
             self._closed = True
             connections, self._all = self._all, []
-        for conn in connections:
+        for _, conn in connections:
             conn.close()
 
     # --- schema -------------------------------------------------------------------------------
