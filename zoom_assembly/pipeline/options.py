@@ -115,6 +115,11 @@ class RunOptions:
         if keep_audio and via == "url":
             raise UsageError("--keep-audio needs the audio to pass through this machine; use "
                              "--via upload or --via auto.", code="bad_via")
+        ledger = ledger.strip() if ledger and ledger.strip() else None
+        if ledger is not None:
+            from ..ledger import ledger_location
+
+            ledger_location(ledger, out_dir)  # a --ledger it cannot use: refused before any call
         language = language.strip().lower().replace("-", "_")
         if not language:
             raise UsageError("--language is empty; pass a code such as es or 'auto'.")
@@ -138,7 +143,7 @@ class RunOptions:
             retry_failed=retry_failed,
             resume_hint=resume_hint,
             poll=PollPlan.from_flags(poll_speed, poll_interval),
-            ledger=ledger.strip() if ledger and ledger.strip() else None,
+            ledger=ledger,
         )
 
 
