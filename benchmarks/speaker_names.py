@@ -14,6 +14,20 @@ Reported: words carrying the right name, no name (abstained: "Speaker A") and a 
 labels named / abstained / wrong; the same for a naive mapping (no lag correction, every label
 to its best-overlapping person, no abstention) for contrast; CPU per meeting. Never asserted.
 
+One row per evidence source, each over the same meetings as if it were the only one:
+
+- ``timeline``: the TIMELINE above.
+- ``zoom_transcript`` / ``zoom_captions``: Zoom's ``Name: text`` cues (see :func:`zoom_cues`):
+  a cue per sentence (split at a speaker change and after ~10 s), timings jittered +-300 ms and
+  late by 0-0.5 s (the transcript) or 1-3 s (live captions); an interjection inside someone's
+  turn is folded into that person's cue; 4% of the cues after a speaker change still carry the
+  previous speaker's name; the phone participant's cues carry no name.
+- ``timeline+transcript``: both, combined (:func:`zoom_assembly.speaker_evidence.combine`).
+- ``assemblyai_identification``: the emulator's speaker identification with the participants
+  as candidates (see :mod:`zoom_assembly.emulator.speaker_identification`: a speaker is named
+  when the conversation would have named them, 70%, wrongly 5% of those), through our parser's
+  trust rules.
+
     python -m benchmarks.speaker_names                   # 300 meetings
     python -m benchmarks.speaker_names --meetings 50 --json /tmp/names.json
     python -m benchmarks.speaker_names --split-every 0   # diarization never splits a voice
@@ -33,15 +47,34 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from zoom_assembly.assembly.identification import apply_identification
+from zoom_assembly.emulator import speaker_identification
 from zoom_assembly.emulator.scripts import SPEAKER_NAMES, ScriptWord, generate_script
 from zoom_assembly.emulator.timeline import active_speaker_entries
 from zoom_assembly.models import Transcript, Word
+from zoom_assembly.speaker_evidence import combine, names_from_cues
 from zoom_assembly.speakers import (
+    NameMapping,
     names_from_timeline,
     overlap_matrix,
     parse_timeline,
     speech_by_label,
 )
+from zoom_assembly.zoom.transcript_files import parse_vtt
+
+SOURCES = ("timeline", "zoom_transcript", "zoom_captions", "timeline+transcript",
+           "assemblyai_identification")
+# What each source costs on top of the transcript (per recording).
+COST = {
+    "timeline": "1 Zoom download per TIMELINE file (one per recorded segment)",
+    "zoom_transcript": "1 Zoom download (the VTT)",
+    "zoom_captions": "1 Zoom download (the VTT)",
+    "timeline+transcript": "2 Zoom downloads",
+    "assemblyai_identification": "1 Zoom API call per 300 participants + AssemblyAI's speaker "
+                                 "identification add-on on the audio hours",
+}
+CUE_MAX_MS = 10_000
+CUE_LATE_SWITCH = 0.04
 
 INTERJECTIONS = ("Right.", "Yes.", "Mm-hmm.", "Okay.", "Exactly.", "Sure.")
 NAMES = (*(n for names in SPEAKER_NAMES.values() for n in names),
@@ -110,6 +143,61 @@ def timeline_doc(words: list[ScriptWord], seed: int, phone: str | None,
     return {"timeline": entries}
 
 
+def _clock(ms: int) -> str:
+    ms = max(0, ms)
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    sec, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{sec:02d}.{ms:03d}"
+
+
+def zoom_cues(words: list[ScriptWord], seed: int, phone: str | None, *, captions: bool
+              ) -> str:
+    """Zoom's transcript (or live captions) of the meeting as a VTT (see the module)."""
+    rng = random.Random(f"cues:{seed}:{captions}")
+    lag = rng.randint(1000, 3000) if captions else rng.randint(0, 500)
+    cues: list[tuple[str, list[ScriptWord]]] = []
+    for i, w in enumerate(words):
+        holder = cues[-1][0] if cues else None
+        if holder is not None and holder != w.speaker and w.text in INTERJECTIONS:
+            j = i + 1  # the interjection's words, then whoever speaks next
+            while j < len(words) and words[j].speaker == w.speaker \
+                    and words[j].text in INTERJECTIONS:
+                j += 1
+            if j < len(words) and words[j].speaker == holder:
+                cues[-1][1].append(w)  # folded into the floor holder's cue
+                continue
+        if cues and cues[-1][0] == w.speaker and w.start - cues[-1][1][0].start < CUE_MAX_MS \
+                and not cues[-1][1][-1].text.endswith((".", "?", "!")):
+            cues[-1][1].append(w)
+        else:
+            cues.append((w.speaker, [w]))
+    lines = ["WEBVTT", ""]
+    previous = None
+    for n, (who, said) in enumerate(cues, 1):
+        name = who
+        if previous is not None and previous != who and rng.random() < CUE_LATE_SWITCH:
+            name = previous  # Zoom switched late: the cue still carries the previous name
+        previous = who
+        start = said[0].start + lag + rng.randint(-300, 300)
+        end = max(start + 200, said[-1].end + lag + rng.randint(-300, 300))
+        text = " ".join(w.text for w in said)
+        body = text if name == phone else f"{name}: {text}"
+        lines += [str(n), f"{_clock(start)} --> {_clock(end)}", body, ""]
+    return "\n".join(lines)
+
+
+def identified(words: list[ScriptWord], keys: list[str], labels: dict[str, str],
+               speakers: tuple[str, ...], seed: int, transcript: Transcript) -> NameMapping:
+    """What AssemblyAI's speaker identification gives (emulated), through our trust rules."""
+    heard = [ScriptWord(w.text, w.start, w.end, key, w.confidence)
+             for w, key in zip(words, keys, strict=True)]
+    asked = {"speaker_type": "name", "speakers": [{"name": n} for n in speakers]}
+    mapping = speaker_identification.identify(heard, labels, list(speakers), f"bench-{seed}")
+    body = {"speech_understanding": speaker_identification.answer(asked, mapping)}
+    return NameMapping(apply_identification(body, transcript).speakers, None)
+
+
 def naive_names(transcript: Transcript, doc: dict[str, Any]) -> dict[str, str]:
     """What a naive mapping gives: lag 0, each label its best-overlapping person."""
     timeline = parse_timeline(doc)
@@ -157,6 +245,7 @@ def run(meetings: int, first_seed: int = 1, split_every: int = 5,
         lag_ms: int | None = None) -> dict[str, Any]:
     ours: Counter[str] = Counter()
     naive: Counter[str] = Counter()
+    sources: dict[str, Counter[str]] = {name: Counter() for name in SOURCES}
     by_speakers: dict[int, Counter[str]] = {}
     cpu: list[float] = []
     lag_errors: list[int] = []
@@ -177,6 +266,17 @@ def run(meetings: int, first_seed: int = 1, split_every: int = 5,
         cpu.append(time.process_time() - started)
         got = score(words, keys, labels, {k: v.name for k, v in result.names.items()}, phone)
         ours += got
+        found = {"timeline": result}
+        for source, captions in (("zoom_transcript", False), ("zoom_captions", True)):
+            cues = parse_vtt(zoom_cues(words, seed, phone, captions=captions),
+                             transcript_id="zoom", source=source)
+            found[source] = names_from_cues(transcript, cues)
+        found["timeline+transcript"] = combine([result, found["zoom_transcript"]])
+        found["assemblyai_identification"] = identified(words, keys, labels, speakers, seed,
+                                                        transcript)
+        for source, mapping in found.items():
+            sources[source] += score(words, keys, labels,
+                                     {k: v.name for k, v in mapping.names.items()}, phone)
         by_speakers.setdefault(len(speakers), Counter()).update(got)
         naive += score(words, keys, labels, naive_names(transcript, doc), phone)
         worst = min(worst, 100 * got["shown_right"] / (got["shown_words"] or 1))
@@ -192,6 +292,7 @@ def run(meetings: int, first_seed: int = 1, split_every: int = 5,
         "worst_meeting_right_pct_shown_speakers": round(worst, 2),
         "ours": _rates(ours),
         "naive": _rates(naive),
+        "sources": {name: {**_rates(c), "extra_cost": COST[name]} for name, c in sources.items()},
         "by_speakers": {n: _rates(c) for n, c in sorted(by_speakers.items())},
         "lag_error_ms": {"median": statistics.median(lag_errors), "max": max(lag_errors)},
         "cpu_ms_per_meeting": {"median": round(statistics.median(cpu) * 1000, 1),
@@ -249,6 +350,12 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
             f"{r['labels_wrong']} wrong")
         out(f"{'':6} speakers the timeline shows: right {r['shown_right_pct']:6.2f}%  no name "
             f"{r['shown_abstained_pct']:5.2f}%  wrong {r['shown_wrong_words']} words")
+    out("per evidence source (each alone; wrong words only ever where a name was given):")
+    for name, r in result["sources"].items():
+        out(f"  {name:26} words right {r['right_pct']:6.2f}%  no name {r['abstained_pct']:5.2f}%"
+            f"  wrong {r['wrong_pct']:6.3f}% ({r['wrong_words']} words)  labels "
+            f"{r['labels_right']}/{r['labels']} right, {r['labels_abstained']} abstained, "
+            f"{r['labels_wrong']} wrong  | extra cost: {r['extra_cost']}")
     out(f"worst meeting (speakers shown): {result['worst_meeting_right_pct_shown_speakers']}% "
         "right")
     for n, r in result["by_speakers"].items():

@@ -17,6 +17,26 @@ def test_speaker_names_benchmark_runs_and_reports_every_figure() -> None:
     text = "\n".join(lines)
     for figure in ("words right", "no name", "wrong", "speakers the timeline shows", "lag error"):
         assert figure in text
+    for source in speaker_names.SOURCES:
+        assert any(line.strip().startswith(source) and "extra cost" in line for line in lines)
+
+
+def test_zoom_cues_fold_interjections_into_the_floor_holders_cue_and_lag_as_captions() -> None:
+    from zoom_assembly.zoom.transcript_files import parse_vtt
+
+    for seed in range(1, 40):
+        words, _, phone = speaker_names.meeting_script(seed)
+        if phone is not None and any(w.text in speaker_names.INTERJECTIONS for w in words):
+            break
+    transcript = parse_vtt(speaker_names.zoom_cues(words, seed, phone, captions=False),
+                           transcript_id="z", source="zoom_transcript")
+    names = {s.name for s in transcript.speakers.values()}
+    assert phone not in names and names <= {w.speaker for w in words} - {phone}
+    unnamed = [c for c in transcript.words if c.speaker is None]
+    assert unnamed  # the phone participant's cues
+    late = parse_vtt(speaker_names.zoom_cues(words, seed, phone, captions=True),
+                     transcript_id="z", source="zoom_captions")
+    assert late.words[0].start - transcript.words[0].start >= 500
 
 
 def test_benchmark_meetings_have_interjections_pauses_and_two_to_eight_speakers() -> None:

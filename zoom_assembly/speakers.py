@@ -290,7 +290,8 @@ def rival_lags(scores: Sequence[tuple[int, int]], lag: int) -> list[int]:
 
 
 def assign_names(
-    speech: Mapping[str, Sequence[tuple[int, int]]], timeline: Timeline, lag_ms: int
+    speech: Mapping[str, Sequence[tuple[int, int]]], timeline: Timeline, lag_ms: int,
+    source: str = SOURCE_TIMELINE,
 ) -> NameMapping:
     """Labels to people, one-to-one by total overlap (largest pair first), with abstentions.
 
@@ -347,15 +348,20 @@ def assign_names(
         elif (confidence := round(dominance * min(1.0, coverage / 0.8), 2)) < MIN_CONFIDENCE:
             abstained[label] = f"confidence in {person.name} only {confidence:.2f}"
         else:
-            names[label] = SpeakerName(person.name, SOURCE_TIMELINE, confidence, person.email)
+            names[label] = SpeakerName(person.name, source, confidence, person.email)
     for label in speech:
         if label not in names and label not in abstained:
             abstained[label] = "no timeline evidence"
     return NameMapping(names, lag_ms, abstained)
 
 
-def names_from_timeline(transcript: Transcript, timeline: Timeline) -> NameMapping:
+def names_from_timeline(
+    transcript: Transcript, timeline: Timeline, source: str = SOURCE_TIMELINE
+) -> NameMapping:
     """The names the timeline supports for ``transcript``'s labels (possibly none).
+
+    ``source``: what the names are attributed to (any evidence of who was shown or named
+    when, e.g. Zoom's caption cues turned into a :class:`Timeline`, is mapped the same way).
 
     When another lag fits almost as well (see :func:`rival_lags`) and names any label
     differently, or the best lag lies at the edge of the search, no label is named: the
@@ -374,9 +380,9 @@ def names_from_timeline(transcript: Transcript, timeline: Timeline) -> NameMappi
         # and a periodic back-and-forth fits at the wrong one too.
         reason = f"the timeline fits best at the edge of the lags searched ({lag} ms)"
         return NameMapping({}, lag, dict.fromkeys(speech, reason))
-    result = assign_names(speech, timeline, lag)
+    result = assign_names(speech, timeline, lag, source)
     for other in rival_lags(scores, lag):
-        alternative = assign_names(speech, timeline, other).names
+        alternative = assign_names(speech, timeline, other, source).names
         if any(label in alternative and alternative[label].name != given.name
                for label, given in result.names.items()):
             # The alignment itself is in doubt: no name from it is trustworthy.

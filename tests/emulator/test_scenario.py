@@ -17,7 +17,7 @@ from zoom_assembly.emulator.scripts import join_words, turns
 REQUIRED_TAGS = (
     "english", "spanish", "german", "japanese", "recurring", "uuid_leading_slash",
     "uuid_double_slash", "video_only", "processing", "zoom_transcript_only", "silent",
-    "participant_audio", "trash",
+    "participant_audio", "participant_audio_ja", "trash",
 )  # fmt: skip
 
 
@@ -104,6 +104,16 @@ def test_participant_file_holds_only_its_speaker(scenario: Scenario) -> None:
         words = scenario.expected_words(f.id)
         assert words and {w[3] for w in words} == {f.speaker}
         assert set(words) <= set(everyone)
+
+
+def test_participant_audio_in_a_non_latin_script_has_a_participant_who_never_spoke(
+        scenario: Scenario) -> None:
+    meeting = scenario.find("participant_audio_ja")
+    heard = {f.file_name: scenario.expected_words(f.id) for f in meeting.participant_files}
+    silent = [name for name, words in heard.items() if not words]
+    assert len(silent) == 1 and silent[0] == "伊藤 大輔.m4a"
+    assert all(name.removesuffix(".m4a") in meeting.speakers
+               for name, words in heard.items() if words)
 
 
 def test_silent_meeting_says_nothing(scenario: Scenario) -> None:

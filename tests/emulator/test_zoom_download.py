@@ -185,3 +185,17 @@ def test_injected_html_answer_even_with_a_good_token(zoom: Zoom) -> None:
     params = {"access_token": zoom.token()}
     assert _is_no_permission_page(httpx.get(f["download_url"], params=params))
     assert httpx.get(f["download_url"], params=params).status_code == 302
+
+
+def test_a_participant_file_named_in_japanese_downloads_with_a_utf8_filename(
+        zoom: Zoom) -> None:
+    meeting = zoom.emu.scenario.find("participant_audio_ja")
+    body = zoom.recordings(meeting.uuid).json()
+    f = body["participant_audio_files"][0]
+    assert f["file_name"] == f"{meeting.speakers[0]}.m4a"
+    response = httpx.get(f["download_url"], params={"access_token": zoom.token()},
+                         follow_redirects=True)
+    assert response.status_code == 200 and read_marker(response.content[:4096]) == f["id"]
+    disposition = response.headers["content-disposition"]
+    assert "filename*=UTF-8''" in disposition and disposition.endswith(".m4a")
+    assert ".m4a.m4a" not in disposition

@@ -58,12 +58,58 @@ def test_speaker_names_off_keeps_letters_and_fetches_no_timeline(harness: Harnes
     assert timeline_downloads(h, "german") == 0
 
 
-def test_a_meeting_without_a_timeline_keeps_letters(harness: Harness) -> None:
+def submitted_bodies(h: Harness) -> list[dict[str, Any]]:
+    return [job.params for job in h.emu.state.jobs.order]
+
+
+def test_without_zoom_evidence_assemblyai_identifies_speakers_among_the_participants(
+        harness: Harness) -> None:
     h = harness
-    line = run_json(h, h.emu.scenario.find("uuid_leading_slash").uuid)
+    meeting = h.emu.scenario.find("uuid_leading_slash")  # no TIMELINE, no Zoom text
+    line = run_json(h, meeting.uuid)
+    [body] = submitted_bodies(h)
+    asked = body["speech_understanding"]["request"]["speaker_identification"]
+    assert asked["speaker_type"] == "name"
+    assert [s["name"] for s in asked["speakers"]] == list(meeting.speakers)
     doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
-    assert "speakers" not in doc
-    assert "Speaker A:" in Path(line["files"]["txt"]).read_text(encoding="utf-8")
+    expected = truth(h, "uuid_leading_slash")
+    assert all(w["speaker"] in expected for w in doc["words"])  # labels kept on every word
+    assert all(u["speaker"] in expected for u in doc["utterances"])
+    assert doc["speakers"], "AssemblyAI named nobody"
+    for speaker in doc["speakers"].values():
+        assert speaker["source"] == "assemblyai_identification"
+        assert speaker["confidence"] == 0.5 and speaker["name"] in meeting.speakers
+    txt = Path(line["files"]["txt"]).read_text(encoding="utf-8")
+    for label in expected:
+        shown = doc.get("speakers", {}).get(label, {}).get("name", f"Speaker {label}")
+        assert f"{shown}:" in txt
+
+
+def test_a_meeting_with_a_timeline_does_not_ask_assemblyai_to_identify(
+        harness: Harness) -> None:
+    h = harness
+    run_json(h, h.emu.scenario.find("japanese").uuid)
+    assert all("speech_understanding" not in body for body in submitted_bodies(h))
+
+
+def test_without_the_participants_scope_speakers_keep_letters_and_the_job_runs(
+        tmp_path: Path) -> None:
+    from zoom_assembly.emulator import Scenario
+    from zoom_assembly.emulator.state import ALL_SCOPES
+
+    from .conftest import start_emulator
+
+    scopes = [s for s in ALL_SCOPES if "participants" not in s]
+    with start_emulator(scenario=Scenario.builtin(processing_ready_after=1.0),
+                        granted_scopes=scopes) as emu:
+        h = Harness(emu, tmp_path / "out")
+        result = h.run(emu.scenario.find("uuid_leading_slash").uuid, "--json")
+        assert result.code == 0, result.stderr
+        line = json.loads(result.stdout.strip().splitlines()[0])
+        doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+        assert "speakers" not in doc
+        assert all("speech_understanding" not in b for b in submitted_bodies(h))
+        assert "Speaker A:" in Path(line["files"]["txt"]).read_text(encoding="utf-8")
 
 
 def test_a_bad_speaker_names_value_is_a_usage_error(harness: Harness) -> None:
@@ -117,3 +163,72 @@ def test_backfill_names_speakers_too(harness: Harness) -> None:
     expected = truth(h, "japanese")
     assert doc["speakers"] and all(s["name"] == expected[label]
                                    for label, s in doc["speakers"].items())
+
+
+def test_a_rerun_with_speaker_names_off_takes_stored_names_out_of_every_file(
+        harness: Harness) -> None:
+    h = harness
+    uuid = h.emu.scenario.find("japanese").uuid
+    line = run_json(h, uuid)
+    folder = Path(line["files"]["json"]).parent
+    assert json.loads((folder / "transcript.json").read_text(encoding="utf-8"))["speakers"]
+    jobs = h.stats()["billing"]["jobs"]
+    again = run_json(h, uuid, "--speaker-names", "off")
+    assert again["cached"] and h.stats()["billing"]["jobs"] == jobs  # nothing paid again
+    assert "speakers" not in json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
+    assert "Speaker A:" in (folder / "transcript.txt").read_text(encoding="utf-8")
+    assert "<v Speaker A>" in (folder / "transcript.vtt").read_text(encoding="utf-8")
+
+
+def test_a_rerun_writing_a_missing_format_gives_the_stored_transcript_its_names_too(
+        harness: Harness) -> None:
+    h = harness
+    uuid = h.emu.scenario.find("japanese").uuid
+    line = run_json(h, uuid, "--speaker-names", "off", "--format", "json,srt")
+    folder = Path(line["files"]["json"]).parent
+    again = run_json(h, uuid, "--format", "json,srt,txt")
+    assert again["cached"]
+    doc = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
+    expected = truth(h, "japanese")
+    assert doc["speakers"] and all(s["name"] == expected[label]
+                                   for label, s in doc["speakers"].items())
+    name = doc["speakers"]["A"]["name"]
+    assert f"{name}:" in (folder / "transcript.txt").read_text(encoding="utf-8")
+    assert f"{name}: " in (folder / "transcript.srt").read_text(encoding="utf-8")
+
+
+def test_a_paused_and_resumed_recording_is_named_from_its_own_segments_timeline(
+        tmp_path: Path) -> None:
+    from zoom_assembly.emulator import Scenario
+    from zoom_assembly.emulator.pauses import with_pauses
+    from zoom_assembly.emulator.scenario import span_words
+
+    from .conftest import start_emulator
+
+    base = Scenario.builtin(processing_ready_after=1.0)
+    long = base.find("long")  # 60 minutes, four speakers
+    paused = with_pauses(long, [(25 * 60_000, 31 * 60_000)])  # paused 6 minutes
+    meetings = [paused if m is long else m for m in base.meetings]
+    scenario = Scenario(base.users, meetings, account_id=base.account_id, anchor=base.anchor,
+                        processing_ready_after=1.0)
+    with start_emulator(scenario=scenario) as emu:
+        h = Harness(emu, tmp_path / "out")
+        line = run_json(h, paused.uuid)
+        files = {f.id: f for f in paused.files}
+        audio = files[line["recording_file_id"]]
+        assert audio.span_ms is not None and audio.file_type == "M4A"
+        doc = json.loads(Path(line["files"]["json"]).read_text(encoding="utf-8"))
+        labels: dict[str, str] = {}
+        for w in span_words(scenario.script(paused), audio.span_ms):
+            labels.setdefault(w.speaker, chr(65 + len(labels)))
+        expected = {label: name for name, label in labels.items()}
+        assert doc["speakers"], "no speaker was named"
+        assert all(s["name"] == expected[label] and s["source"] == "timeline"
+                   for label, s in doc["speakers"].items())
+        by_file = h.stats()["downloads"]["by_file"]
+        timelines = {f.id for f in paused.files if f.file_type == "TIMELINE"}
+        # Only the segment's own TIMELINE is fetched: the other covers no part of this audio.
+        assert sum(n for file_id, n in by_file.items() if file_id in timelines) == 1
+        [own] = [f for f in paused.files if f.file_type == "TIMELINE"
+                 and f.span_ms == audio.span_ms]
+        assert by_file.get(own.id) == 1

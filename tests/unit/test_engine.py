@@ -680,3 +680,48 @@ def test_a_queued_job_is_timed_from_the_end_of_the_job_it_waited_for(tmp_path: P
     # Jobs 1 and 2 go at once (2 waits for 1); both are seen done at 10, when 3 is
     # submitted. Measured from its created stamp, job 2 would seem to take 10 s, not 5.
     assert service.list_times[:3] == pytest.approx([10, 15, 20])
+
+
+def test_recordings_of_one_meeting_each_hold_a_slot(tmp_path: Path) -> None:
+    # Per-participant audio: one meeting gives several ready recordings (one per file).
+    from zoom_assembly.pipeline import Recording
+    from zoom_assembly.pipeline.sources import ZoomHandoff, ZoomSettings
+
+    assembly = FakeAssembly(polls_needed=3)
+    peak = 0
+    original = assembly.submit
+
+    def counting_submit(url: str, options: TranscriptionOptions) -> str:
+        nonlocal peak
+        transcript_id = original(url, options)
+        peak = max(peak, sum(1 for j in assembly.jobs.values() if j.polls_left > 0))
+        return transcript_id
+
+    assembly.submit = counting_submit  # type: ignore[method-assign]
+    files = [recording_file(file_id=f"participant-{n}") for n in range(6)]
+    meeting_recordings = recordings(files=files)
+    items = [Recording(meeting_recordings.meeting, f.id, ZoomHandoff(
+        FakeZoom(), assembly, meeting_recordings, f, ZoomSettings()),  # type: ignore[arg-type]
+        zoom=meeting_recordings) for f in meeting_recordings.files]
+    results, _ = run(tmp_path, assembly, items, concurrency=2, lookahead=0)  # type: ignore[arg-type]
+    assert len(results) == 6 and all(r.ok for r in results)
+    assert peak == 2
+
+
+def test_a_writer_decides_where_the_transcript_is_written(tmp_path: Path) -> None:
+    written: list[str] = []
+
+    def elsewhere(out_dir: Path, recording: Any, transcript: Transcript,
+                  formats: Any) -> dict[str, Path]:
+        written.append(recording.file_id)
+        path = out_dir / "elsewhere.txt"
+        path.write_text(transcript.text, encoding="utf-8")
+        return {"txt": path}
+
+    with Ledger.open(tmp_path) as ledger:
+        results = _pipeline(tmp_path, FakeAssembly(), ledger, writer=elsewhere).run(
+            [recordings()])
+        row = ledger.rows()[0]
+    assert written == [results[0].recording_file_id]
+    assert results[0].files == {"txt": tmp_path / "elsewhere.txt"}
+    assert row.state == "completed" and row.outputs == {"txt": str(tmp_path / "elsewhere.txt")}

@@ -44,6 +44,12 @@ class Stream:
     def close(self) -> None:
         pass
 
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class FakeZoom:
     def __init__(self, bodies: dict[str, bytes], fail: bool = False) -> None:

@@ -52,6 +52,14 @@ def check_keyterms(keyterms: tuple[str, ...], speech_models: tuple[str, ...]) ->
         )
 
 
+def identification_request(names: tuple[str, ...]) -> dict[str, object]:
+    """``speech_understanding`` asking AssemblyAI to name the speakers among ``names``
+    (speaker identification by name; the reference spec's ``SpeakerIdentificationRequestBody``:
+    ``speaker_type: "name"`` and ``speakers: [{"name"}]``)."""
+    return {"request": {"speaker_identification": {
+        "speaker_type": "name", "speakers": [{"name": name} for name in names]}}}
+
+
 @dataclass(frozen=True)
 class TranscriptionOptions:
     """What we ask AssemblyAI for; ``language="auto"`` turns on language detection.
@@ -65,6 +73,9 @@ class TranscriptionOptions:
     speaker_labels: bool = True
     speakers_expected: int | None = None
     keyterms: tuple[str, ...] = ()
+    # Names AssemblyAI's speaker identification may give the labels (the meeting's
+    # participants); sent only with ``speaker_labels`` (it needs diarization).
+    speaker_candidates: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -87,5 +98,7 @@ class TranscriptionOptions:
             body["speakers_expected"] = self.speakers_expected
         if self.keyterms:
             body["keyterms_prompt"] = list(self.keyterms)
+        if self.speaker_labels and self.speaker_candidates:
+            body["speech_understanding"] = identification_request(self.speaker_candidates)
         body.update(self.extra)
         return aai_types.TranscriptRequest(**body)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import orjson
 
 from ..models import Transcript, Utterance, Word
 from ..redact import redact
+from .identification import apply_identification
 
 
 def _loads(content: bytes) -> Any:
@@ -82,7 +83,7 @@ def transcript_from_json(body: dict[str, Any]) -> Transcript:
         utterances = tuple(parsed)
     duration = body.get("audio_duration")
     error = body.get("error")
-    return Transcript(
+    return apply_identification(body, Transcript(
         id=str(body.get("id")),
         status=str(body.get("status")),
         text=str(body.get("text") or ""),
@@ -94,4 +95,4 @@ def transcript_from_json(body: dict[str, Any]) -> Transcript:
         words=words,
         utterances=utterances,
         error=redact(str(error)) if error else None,
-    )
+    ))

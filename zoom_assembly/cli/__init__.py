@@ -1,6 +1,8 @@
 """The ``transcribe-zoom`` command line: every bit of presentation lives in this package.
 
-- ``app``: the Typer commands (parse, call one library function, render).
+- ``app``: the Typer app and the registration of its commands.
+- ``commands``: the commands, one module per group (parse, call one library function, render);
+  ``commands.base`` holds what they all do around that call (logging, renderer, exit code).
 - ``main``: the entry point, the default-command router and signal handling.
 - ``options``: the options shared by several commands, declared once with their defaults.
 - ``exits``: library errors, signals and closed pipes turned into one sentence and an exit code.

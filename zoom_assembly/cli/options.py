@@ -150,6 +150,11 @@ SPEAKER_NAMES = (
         "--speaker-names", parser=_speaker_names_mode, metavar="auto|off",
         help="auto: name speakers from Zoom's speaker timeline when the meeting has one "
         "(one extra Zoom download, no AssemblyAI cost); off: keep Speaker A, B...")], "auto"),
+    Option("participant_audio", Annotated[bool, typer.Option(
+        "--participant-audio", help="Exact names from Zoom's per-participant audio files "
+        "(account setting 'Record a separate audio file of each participant'): one "
+        "AssemblyAI job per participant, each billed for the whole meeting; meetings without "
+        "them are transcribed as usual.")], False),
 )
 # Credentials as flags (highest precedence). Prefer tokens.env: flags show up in `ps`.
 CREDENTIALS = (
@@ -200,6 +205,7 @@ class Flags:
     topic: str | None = None
     min_duration: int = 0
     speaker_names: str = "auto"
+    participant_audio: bool = False
     env_file: Path | None = None
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None

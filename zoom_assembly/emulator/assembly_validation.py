@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .speaker_identification import problem as identification_problem
 from .state import MODEL_LANGUAGES, AssemblySettings
 
 FIELD_TYPES: dict[str, str] = {
@@ -148,6 +149,9 @@ def validate_transcript_request(body: Any, settings: AssemblySettings) -> str | 
         error = _check_models(models, settings)
         if error:
             return error
+    refused = identification_problem(body)
+    if refused:
+        return refused
     code = body.get("language_code")
     if code is not None and code.lower() not in LANGUAGE_CODES:
         return f'language_code "{code}" is not supported.'

@@ -184,6 +184,15 @@ def builtin_scenario(
                "M4A MP4 TRANSCRIPT", "late_zoom_transcript")
     meetings[-1] = replace(late, files=tuple(
         replace(f, late=True) if f.file_type == "TRANSCRIPT" else f for f in late.files))
+    # Per-participant audio in a non-Latin script (issue 11), added last for the same reason:
+    # three voices, plus a fourth participant who never unmuted (a file with no words), and
+    # Zoom's file names spelled as some accounts show them ("<name>.m4a").
+    panel = add("haruto", "設計レビュー", _at(anchor, 18, 3, 0), 6, "ja", ja[:3],
+                "M4A MP4 TIMELINE", "participant_audio_ja")
+    meetings[-1] = replace(panel, participant_files=tuple(
+        RecordingFile(ids.file_id(), "M4A", "audio_only", "M4A", speaker=name,
+                      file_name=f"{name}.m4a")
+        for name in (*panel.speakers, ja[4])))
     return Scenario(
         people.values(), meetings, account_id=account_id, anchor=anchor,
         owner_id=people["maya"].id, m4a_bytes_per_second=m4a_bytes_per_second,

@@ -231,8 +231,8 @@ class JobManager:
         hit = scenario.file(file_id) if file_id else None
         if hit is not None and hit[1].is_media:
             meeting = hit[0]
-            return Heard(file_id, meeting.duration_s * 1000, scenario.file_words(hit[1].id),
-                         meeting.language)
+            return Heard(file_id, scenario.duration_ms(hit[1], meeting),
+                         scenario.file_words(hit[1].id), meeting.language)
         text = text_file_type(content_type) if file_id is None else None
         if text is not None:
             raise JobFailed(not_audio_error(*text))

@@ -52,6 +52,9 @@ class RecordingFile:
     file_name: str | None = None  # participant audio: Zoom's display name for the file
     late: bool = False  # listed only once processing_ready_after has elapsed (e.g. a
     # transcript Zoom adds after the recording: recording.transcript_completed)
+    # The part of the meeting (ms from its start) the file covers: one segment of a recording
+    # paused and resumed (its own recording_start; see .pauses). None: the whole meeting.
+    span_ms: tuple[int, int] | None = None
 
     @property
     def is_media(self) -> bool:
@@ -88,6 +91,13 @@ class Meeting:
 
     def all_files(self) -> tuple[RecordingFile, ...]:
         return self.files + self.participant_files
+
+
+def span_words(words: list[ScriptWord], span: tuple[int, int]) -> list[ScriptWord]:
+    """The words said within ``span`` of the meeting, timed from the span's start."""
+    start, end = span
+    return [ScriptWord(w.text, w.start - start, w.end - start, w.speaker, w.confidence)
+            for w in words if w.start >= start and w.end <= end]
 
 
 @functools.lru_cache(maxsize=128)
@@ -212,7 +222,15 @@ class Scenario:
         """What a transcriber hears in a media file (participant files hold one voice)."""
         meeting, f = self._require(file_id)
         words = self.script(meeting)
+        if f.span_ms is not None:
+            words = span_words(words, f.span_ms)
         return [w for w in words if w.speaker == f.speaker] if f.speaker else words
+
+    def duration_ms(self, f: RecordingFile, meeting: Meeting) -> int:
+        """How long the file's recording runs (a segment's span, else the meeting)."""
+        if f.span_ms is not None:
+            return f.span_ms[1] - f.span_ms[0]
+        return meeting.duration_s * 1000
 
     def expected_words(self, file_id: str) -> list[tuple[str, int, int, str]]:
         """(text, start_ms, end_ms, speaker_name) of every word a transcript of the file holds."""
@@ -220,9 +238,9 @@ class Scenario:
 
     def file_size(self, f: RecordingFile, meeting: Meeting) -> int:
         if f.file_type == "MP4":
-            return meeting.duration_s * self.mp4_bytes_per_second
+            return self.duration_ms(f, meeting) // 1000 * self.mp4_bytes_per_second
         if f.file_type == "M4A":
-            return meeting.duration_s * self.m4a_bytes_per_second
+            return self.duration_ms(f, meeting) // 1000 * self.m4a_bytes_per_second
         return len(self.text_content(f.id))
 
     def text_content(self, file_id: str) -> bytes:
@@ -339,7 +357,9 @@ def _meeting_from_json(data: dict[str, Any]) -> Meeting:
         tzinfo=UTC
     )
     for key in ("files", "participant_files"):
-        data[key] = tuple(RecordingFile(**f) for f in data.get(key, ()))
+        data[key] = tuple(
+            RecordingFile(**{**f, "span_ms": tuple(f["span_ms"]) if f.get("span_ms") else None})
+            for f in data.get(key, ()))
     for key in ("speakers", "tags"):
         data[key] = tuple(data.get(key, ()))
     return Meeting(**data)

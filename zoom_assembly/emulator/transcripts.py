@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from . import speaker_identification as identification
 from .jobs import Job
 from .scripts import ScriptWord, join_words, sentences, turns
 
@@ -41,9 +42,27 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _identified(job: Job) -> dict[str, str]:
+    """Label -> name from speaker identification, when asked for (see
+    :mod:`.speaker_identification`)."""
+    asked = identification.requested(job.params)
+    if asked is None or not job.params.get("speaker_labels") or job.status != "completed":
+        return {}
+    words = job.words or []
+    return identification.identify(words, _labels(words), identification.candidates(asked),
+                                   job.file_id or job.id)
+
+
+def _shown(job: Job) -> dict[str, str]:
+    """Speaker -> what the words say: the label, or the name identification gave it."""
+    words = job.words or []
+    named = _identified(job)
+    return {speaker: named.get(label, label) for speaker, label in _labels(words).items()}
+
+
 def words_json(job: Job) -> list[dict[str, Any]]:
     words = job.words or []
-    labels = _labels(words) if job.params.get("speaker_labels") else {}
+    labels = _shown(job) if job.params.get("speaker_labels") else {}
     return [_word_json(w, labels.get(w.speaker)) for w in words]
 
 
@@ -53,7 +72,7 @@ def _language(job: Job) -> str:
 
 def utterances_json(job: Job) -> list[dict[str, Any]]:
     words = job.words or []
-    labels = _labels(words)
+    labels = _shown(job)
     result = []
     for turn in turns(words):
         label = labels[turn.speaker]
@@ -141,6 +160,10 @@ def transcript_json(job: Job) -> dict[str, Any]:
     for name in ("prompt", "temperature", "language_codes", "language_detection_options"):
         if name in p:
             data[name] = p[name]
+    asked = identification.requested(p)
+    if asked is not None:
+        data["speech_understanding"] = identification.answer(asked, _identified(job)) \
+            if done else {"request": {"speaker_identification": asked}}
     return data
 
 

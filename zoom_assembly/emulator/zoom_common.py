@@ -90,10 +90,10 @@ def file_json(
     data: dict[str, Any] = {"id": f.id}
     if not f.file_name:
         data["meeting_id"] = meeting.uuid
-    data.update(
-        recording_start=iso(meeting.start_time),
-        recording_end=iso(meeting.end_time),
-    )
+    start, end = meeting.start_time, meeting.end_time
+    if f.span_ms is not None:  # one segment of a paused and resumed recording
+        start, end = (meeting.start_time + timedelta(milliseconds=ms) for ms in f.span_ms)
+    data.update(recording_start=iso(start), recording_end=iso(end))
     if f.file_name:
         data["file_name"] = f.file_name
     data.update(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -80,8 +81,19 @@ def _denied_xml() -> Response:
 def _filename(meeting: Meeting, f: RecordingFile) -> str:
     stamp = meeting.start_time.strftime("GMT%Y%m%d-%H%M%S")
     if f.file_name:
-        return f"{stamp}_{f.file_name.replace(' ', '_')}.{f.file_extension.lower()}"
+        ext = f".{f.file_extension.lower()}"
+        name = f.file_name.removesuffix(ext).removesuffix(ext.upper())
+        return f"{stamp}_{name.replace(' ', '_')}{ext}"
     return f"{stamp}_Recording_{f.recording_type}.{f.file_extension.lower()}"
+
+
+def _disposition(filename: str) -> str:
+    """An ASCII ``filename`` and, for names in other scripts, RFC 6266's UTF-8 ``filename*``
+    (HTTP headers are Latin-1: a participant named in Japanese must not break the download)."""
+    plain = filename.encode("ascii", "replace").decode().replace('"', "_")
+    if plain == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _chunks(st: EmulatorState, meeting: Meeting, f: RecordingFile, start: int, end: int,
@@ -111,7 +123,7 @@ async def storage(request: Request) -> Response:
     start, end, status = 0, size, 200
     headers = {
         "Accept-Ranges": "bytes",
-        "Content-Disposition": f'attachment; filename="{_filename(meeting, f)}"',
+        "Content-Disposition": _disposition(_filename(meeting, f)),
         "ETag": f'"{st.signer.sign("etag:" + f.id, 32)}"',
     }
     wanted = request.headers.get("range")

@@ -53,11 +53,18 @@ def _person(scenario: Scenario, meeting: Meeting, name: str) -> dict[str, object
     }
 
 
-def timeline(scenario: Scenario, meeting: Meeting) -> dict[str, object]:
+def timeline(scenario: Scenario, meeting: Meeting, f: RecordingFile | None = None
+             ) -> dict[str, object]:
     """``{"timeline": [{"ts", "users"}]}``: the active speaker as Zoom's layout saw it (lagging,
-    missing interjections, several users at once, a late start; see :mod:`.timeline`)."""
+    missing interjections, several users at once, a late start; see :mod:`.timeline`). A
+    segment of a paused recording has its own, ``ts`` relative to the segment's start."""
+    words, seed = scenario.script(meeting), meeting.seed
+    if f is not None and f.span_ms is not None:
+        from .scenario import span_words
+
+        words, seed = span_words(words, f.span_ms), meeting.seed ^ f.span_ms[0]
     entries = active_speaker_entries(
-        scenario.script(meeting), lambda name: _person(scenario, meeting, name), meeting.seed)
+        words, lambda name: _person(scenario, meeting, name), seed)
     return {"timeline": entries}
 
 
@@ -120,7 +127,7 @@ def summary(scenario: Scenario, meeting: Meeting) -> dict[str, object]:
 
 def render_text_file(scenario: Scenario, meeting: Meeting, f: RecordingFile) -> bytes:
     if f.file_type == "TIMELINE":
-        return json.dumps(timeline(scenario, meeting), ensure_ascii=False).encode()
+        return json.dumps(timeline(scenario, meeting, f), ensure_ascii=False).encode()
     if f.file_type == "TRANSCRIPT":  # Zoom's English-only engine
         return zoom_vtt(scenario, meeting, garble=True).encode()
     if f.file_type == "CC":  # live captions (a captioner, or captions in the meeting's language)

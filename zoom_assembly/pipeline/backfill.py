@@ -20,6 +20,7 @@ from ..ledger import LedgerEntry, is_postgres, ledger_path, open_ledger
 from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, choose_audio_file
 from .clients import ensure_out_dir, open_clients
 from .options import RunOptions
+from .participant_audio import ParticipantAudio, check_participant_rules, run_zoom
 from .pay_policy import PROBE, PayRules, planned_action
 from .pay_runs import policy_pipeline
 from .recording import Decision, Recording
@@ -157,11 +158,14 @@ def backfill(
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
     speaker_names: str = "auto",
+    participant_audio: bool = False,
 ) -> list[RecordingResult]:
     """Transcribe every recording the selection lists; resumable and exactly once per file
     (``rules``: the pay policy, as for :func:`~.runs.transcribe_meetings`; ``speaker_names``:
-    ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters)."""
+    ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters; ``participant_audio``:
+    each participant's own audio file where Zoom has them, one extra Zoom call per meeting)."""
     check_mode(speaker_names)
+    check_participant_rules(participant_audio, rules, speaker_names)
     ensure_out_dir(options.out_dir)
 
     def listed(recordings: object) -> None:
@@ -175,8 +179,10 @@ def backfill(
         pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
                                    sleep=sleep, jobs_since=since,
                                    enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
-        return pipeline.run(list_recordings(clients.zoom, selection, sink=sink,
-                                            on_listed=listed))
+        mode = ParticipantAudio(clients.zoom, clients.assembly, options, refetch=True,
+                                sink=sink) if participant_audio else None
+        return run_zoom(pipeline, list_recordings(clients.zoom, selection, sink=sink,
+                                                  on_listed=listed), ledger, mode)
 
 
 def backfill_plan(

@@ -25,6 +25,7 @@ from ..assembly import (
     failure_kind,
     failure_reason,
 )
+from ..assembly.options import TranscriptionOptions
 from ..errors import (
     AuthError,
     ConfigError,
@@ -38,12 +39,21 @@ from ..errors import (
 from ..events import EventSink, RecordingDone, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, Row, url_key
 from ..models import MeetingInfo, Transcript
-from ..outputs import read_transcript_json, write_outputs
+from ..outputs import read_transcript_json
 from ..zoom import MeetingRecordings, ZoomClient
 from .follow import Follower, Job, is_live
 from .options import RunOptions
 from .prior_jobs import PriorJobs
-from .recording import PAID_SOURCE, Decision, Enricher, Policy, Recording, pay_for_all
+from .recording import (
+    PAID_SOURCE,
+    Decision,
+    Enricher,
+    OutputWriter,
+    Policy,
+    Recording,
+    pay_for_all,
+    write_recording,
+)
 from .results import RecordingResult
 from .scheduler import Scheduler, Task
 from .sources import label_of
@@ -78,10 +88,12 @@ class Pipeline:
         policy: Policy = pay_for_all,
         free_sources: Mapping[str, TranscriptSource] | None = None,
         enrichers: Sequence[Enricher] = (),
+        writer: OutputWriter = write_recording,
     ) -> None:
         """``zoom`` may be None when only local recordings are given. ``jobs_since``: the start
         of the oldest recording in scope; AssemblyAI's list is paged back only that far when
-        looking for jobs the ledger does not know."""
+        looking for jobs the ledger does not know. ``writer``: where a finished transcript is
+        written (default: the recording's own folder)."""
         self.assembly = assembly
         self.ledger = ledger
         self.options = options
@@ -90,6 +102,7 @@ class Pipeline:
         self.policy = policy
         self.free_sources = dict(free_sources or {})
         self.enrichers = tuple(enrichers)
+        self.writer = writer
         self.scheduler: Scheduler[Item] = Scheduler(
             capacity=options.concurrency + options.ahead, workers=options.workers,
             coalesce=options.poll.coalesce, clock=clock, sleep=sleep,
@@ -147,9 +160,15 @@ class Pipeline:
 
     def _release(self, job: Job) -> None:
         """The job finished at AssemblyAI: its slot there is free for another recording."""
-        self.scheduler.release(job.recording.meeting.uuid)
+        self._free_slot(job.recording.meeting.uuid, job.recording.file_id)
         with self._lock:
             self._at_service.discard(job.recording.file_id)
+
+    def _free_slot(self, meeting_uuid: str, file_id: str) -> None:
+        # A meeting instance holds its slot by UUID, a ready recording by file id (see _key).
+        self.scheduler.release(meeting_uuid)
+        if file_id:
+            self.scheduler.release(file_id)
 
     def _finish(self, result: RecordingResult) -> None:
         decision = self._decisions.get(result.recording_file_id)
@@ -159,7 +178,7 @@ class Pipeline:
         with self._lock:
             self._results.append(result)
             self._at_service.discard(result.recording_file_id)
-        self.scheduler.release(result.meeting.uuid)
+        self._free_slot(result.meeting.uuid, result.recording_file_id)
         self.sink(RecordingDone(
             result.recording_file_id, label_of(result.meeting), result.status, result.detail(),
             result.audio_duration, result.cached,
@@ -273,19 +292,37 @@ class Pipeline:
         meeting = recording.meeting
         present = {fmt: p for fmt, p in row.outputs.items() if Path(p).exists()}
         missing = [fmt for fmt in self.options.formats if fmt not in present]
-        if not missing:
+        revisit = [e for e in self.enrichers if getattr(e, "revisits_completed", False)]
+        if not missing and not (revisit and "json" in present):
             self._finish(RecordingResult.from_row(meeting, row, cached=True))
             return
         transcript = read_transcript_json(Path(present["json"])) if "json" in present else None
-        if transcript is None and row.transcript_id:
-            self.follower.follow(0.0, Job(recording, row.transcript_id))
-            return
-        if transcript is None:  # a free transcript: fetch it again (still free)
-            source = self.free_sources.get(row.transcript_source or "")
-            if source is None:
+        if transcript is not None:
+            # Enriched now, so that names given (or forgotten, ``--speaker-names off``) reach
+            # the files written earlier too: none keeps names the others no longer have.
+            enriched = self._enrich(transcript, recording, self.enrichers if missing
+                                    else revisit)
+            if enriched.speakers != transcript.speakers:
+                missing = list(dict.fromkeys([*present, *missing]))
+            if not missing:
                 self._finish(RecordingResult.from_row(meeting, row, cached=True))
                 return
-            transcript = source.fetch(recording)
+            self._emit(recording.file_id, meeting, "rendered",
+                       f"wrote {', '.join(missing)} from the stored transcript")
+            self._write(recording, enriched, transcript_id=row.transcript_id, formats=missing,
+                        cached=True, enriched=True)
+            return
+        if not missing:  # the formats asked for are there; transcript.json is not
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        if row.transcript_id:
+            self.follower.follow(0.0, Job(recording, row.transcript_id))
+            return
+        source = self.free_sources.get(row.transcript_source or "")  # free: fetch it again
+        if source is None:
+            self._finish(RecordingResult.from_row(meeting, row, cached=True))
+            return
+        transcript = source.fetch(recording)
         self._emit(recording.file_id, meeting, "rendered",
                    f"wrote {', '.join(missing)} from the stored transcript")
         self._write(recording, transcript, transcript_id=row.transcript_id, formats=missing,
@@ -293,6 +330,11 @@ class Pipeline:
 
     def _submit(self, recording: Recording, resubmitted: frozenset[str]) -> None:
         meeting, file_id = recording.meeting, recording.file_id
+        options = self.options.transcription
+        for enricher in self.enrichers:  # what the enrichers need asked for (see Enricher)
+            shape = getattr(enricher, "request_options", None)
+            if shape is not None:
+                options = shape(recording, options)
         try:
             url = recording.audio.audio_url(
                 lambda stage, detail: self._emit(file_id, meeting, stage, detail))
@@ -314,7 +356,7 @@ class Pipeline:
                 self._resume_or_submit(recording, row)
             return
         try:
-            transcript_id = self._create_job(url, key)
+            transcript_id = self._create_job(url, key, options)
         except AmbiguousSubmit:
             self.ledger.release(file_id)  # left submitting: whoever runs next reconciles it
             dropped = TranscribeZoomError(
@@ -340,13 +382,13 @@ class Pipeline:
         first = self.follower.first_check(job, self.clock(), queued=queued_behind)
         self.follower.follow(first, job)
 
-    def _create_job(self, url: str, key: str) -> str:
+    def _create_job(self, url: str, key: str, options: TranscriptionOptions) -> str:
         """Submit once; when the answer was lost, look for the job before submitting again."""
         try:
-            return self.assembly.submit(url, self.options.transcription)
+            return self.assembly.submit(url, options)
         except AmbiguousSubmit:
             found = self.assembly.find_job(key)
-            return found.id if found else self.assembly.submit(url, self.options.transcription)
+            return found.id if found else self.assembly.submit(url, options)
 
     # -- the end of a job ---------------------------------------------------------------------
     def _complete(self, job: Job, transcript: Transcript) -> None:
@@ -361,13 +403,15 @@ class Pipeline:
         formats: Sequence[str] | None = None,
         cached: bool = False,
         free: bool = False,
+        enriched: bool = False,
     ) -> None:
-        """Enrich, render the formats, record the completion, report the result."""
-        for enrich in self.enrichers:
-            transcript = enrich(transcript, recording)
+        """Enrich (unless ``enriched`` already), render the formats, record the completion,
+        report the result."""
+        if not enriched:
+            transcript = self._enrich(transcript, recording, self.enrichers)
         meeting, file_id = recording.meeting, recording.file_id
-        files = write_outputs(self.options.out_dir, meeting, file_id, transcript,
-                              formats if formats is not None else self.options.formats)
+        files = self.writer(self.options.out_dir, recording, transcript,
+                            formats if formats is not None else self.options.formats)
         earlier = self.ledger.get(file_id)
         if earlier is not None and earlier.state == "completed":
             # A rerun asked for other formats: the earlier ones stay listed while they exist.
@@ -379,6 +423,13 @@ class Pipeline:
         )
         self._finish(RecordingResult.completed(meeting, file_id, transcript, files,
                                                cached=cached))
+
+    @staticmethod
+    def _enrich(transcript: Transcript, recording: Recording,
+                enrichers: Sequence[Enricher]) -> Transcript:
+        for enrich in enrichers:
+            transcript = enrich(transcript, recording)
+        return transcript
 
     def _job_failed(self, job: Job, error: str) -> None:
         recording = job.recording
@@ -440,6 +491,8 @@ class HeldElsewhere:
 
 
 def _key(item: Item) -> str:
-    return item.meeting.uuid
+    """The slot an item holds: a meeting instance's UUID (it becomes one recording), a ready
+    recording's file id (one meeting may give several: one per participant audio file)."""
+    return item.file_id if isinstance(item, Recording) else item.meeting.uuid
 
 

@@ -8,10 +8,12 @@ one way: **decision → transcript → enrich → outputs**, the ledger recordin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..models import MeetingInfo, Transcript
+from ..outputs import write_outputs
 from ..zoom import MeetingRecordings
 from .sources import AudioSource, label_of
 
@@ -57,4 +59,24 @@ def pay_for_all(recording: Recording) -> Decision:
 # Runs on a finished transcript before rendering (e.g. naming speakers); returns the
 # transcript to render. Evidence it needs comes through the vendor clients (e.g. the TIMELINE
 # through ZoomClient); the judgement itself lives in network-free modules (speakers.py).
+# An enricher may also shape the request of the recording it will enrich: a method
+# ``request_options(recording, options) -> options`` is called before each submit (e.g. to ask
+# AssemblyAI to identify speakers when Zoom has no evidence of its own).
+# An enricher with a true ``revisits_completed`` attribute also runs on recordings an earlier
+# run completed, even when no format is missing (``--speaker-names off`` forgetting stored
+# names); the files are rewritten when it changes the speakers.
 Enricher = Callable[[Transcript, Recording], Transcript]
+
+
+# Writes a recording's finished (enriched) transcript in the formats asked under the output
+# folder; returns the files written, by format. The default writes the recording's own folder;
+# per-participant audio (pipeline/participant_audio.py) stages each participant and writes
+# the meeting's folder once all are in.
+OutputWriter = Callable[[Path, Recording, Transcript, Sequence[str]], dict[str, Path]]
+
+
+def write_recording(
+    out_dir: Path, recording: Recording, transcript: Transcript, formats: Sequence[str]
+) -> dict[str, Path]:
+    """The recording's own folder: ``out_dir/<date_topic_id_hash>/transcript.<fmt>``."""
+    return write_outputs(out_dir, recording.meeting, recording.file_id, transcript, formats)

@@ -18,6 +18,7 @@ from .clients import ensure_out_dir, open_clients
 from .engine import Pipeline
 from .meeting import meeting_instances
 from .options import RunOptions
+from .participant_audio import ParticipantAudio, check_participant_rules, run_zoom
 from .pay_policy import PayRules
 from .pay_runs import policy_pipeline
 from .recording import Recording
@@ -36,13 +37,17 @@ def transcribe_meetings(
     sink: EventSink = discard,
     sleep: Callable[[float], None] = time.sleep,
     speaker_names: str = "auto",
+    participant_audio: bool = False,
 ) -> list[RecordingResult]:
     """Transcribe MEETING arguments (IDs, UUIDs, links) in one run, so their jobs overlap.
 
     ``rules``: which source each recording gets (default: Zoom's own text for English
     meetings that have it, AssemblyAI for the rest; see :mod:`.pay_policy`).
-    ``speaker_names``: ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters."""
+    ``speaker_names``: ``auto`` names speakers from Zoom's evidence, ``off`` keeps letters.
+    ``participant_audio``: transcribe each participant's own audio file where Zoom has them
+    (exact names, one job per participant; see :mod:`.participant_audio`)."""
     check_mode(speaker_names)
+    check_participant_rules(participant_audio, rules, speaker_names)
     parsed = [parse_meeting_ref(ref) for ref in refs]
     ensure_out_dir(options.out_dir)
     with open_clients(settings, sink) as clients, open_ledger(options.ledger,
@@ -55,7 +60,9 @@ def transcribe_meetings(
         pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
                                    sleep=sleep, jobs_since=min(starts, default=None),
                                    enrichers=zoom_enrichers(clients.zoom, speaker_names, sink))
-        return pipeline.run(instances)
+        mode = ParticipantAudio(clients.zoom, clients.assembly, options,
+                                sink=sink) if participant_audio else None
+        return run_zoom(pipeline, instances, ledger, mode)
 
 
 def local_recordings(files: list[LocalMedia], assembly: AssemblyClient) -> list[Recording]:

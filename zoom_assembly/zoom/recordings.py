@@ -31,6 +31,7 @@ class RecordingFile:
     file_extension: str = ""
     recording_start: datetime | None = None
     recording_end: datetime | None = None
+    file_name: str = ""  # participant audio: Zoom names the participant here
 
     @property
     def completed(self) -> bool:
@@ -101,6 +102,7 @@ def parse_file(raw: Mapping[str, Any], meeting_uuid: str, index: int) -> Recordi
         file_extension=_str(raw.get("file_extension")).upper(),
         recording_start=parse_time(raw.get("recording_start")),
         recording_end=parse_time(raw.get("recording_end")),
+        file_name=_str(raw.get("file_name")),
     )
 
 
