@@ -502,3 +502,12 @@ def test_registered_secrets_are_scrubbed_from_messages(ledger: Ledger) -> None:
 def test_scrub_keeps_messages_readable() -> None:
     message = f"GET {URL}?access_token={FAKE_TOKEN}: 401 (see https://x.example/a?b=1)."
     assert scrub(message) == f"GET {URL}: 401 (see https://x.example/a)."
+
+
+def test_webhook_deliveries_are_recorded_once_per_event_and_counted(ledger: Ledger) -> None:
+    assert ledger.record_event("k1", "recording.completed", "u1", 1)
+    assert ledger.record_events([("k2", "recording.completed", "u2", 2),
+                                 ("k1", "recording.completed", "u1", 1),
+                                 ("k2", "recording.completed", "u2", 2)]) == [True, False, False]
+    assert not ledger.record_event("k2", "recording.completed", "u2", 2)
+    assert ledger.event_deliveries() == {"k1": 2, "k2": 3}

@@ -293,21 +293,31 @@ class Ledger(Leases):
     ) -> bool:
         """Record one webhook delivery; True for the first delivery of ``event_key``, False
         for a duplicate (its delivery count goes up). Nothing secret is given or stored."""
+        return self.record_events([(event_key, event, meeting_uuid, event_ts)])[0]
+
+    def record_events(
+        self, events: Sequence[tuple[str, str, str | None, int | None]]
+    ) -> list[bool]:
+        """:meth:`record_event` for several deliveries in one transaction (one commit for the
+        lot: ``serve`` commits the deliveries that arrived together as a group)."""
         now = self._clock()
         self.check_same_file()
+        firsts: list[bool] = []
         with self.store.transaction() as db:
-            if db.execute(
-                "INSERT INTO webhook_events (event_key, event, meeting_uuid, event_ts,"
-                " received_at, last_received_at) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (event_key) DO NOTHING",
-                (event_key, event, meeting_uuid, event_ts, now, now),
-            ) == 1:
-                return True
-            db.execute(
-                "UPDATE webhook_events SET deliveries = deliveries + 1, last_received_at = ?"
-                " WHERE event_key = ?", (now, event_key),
-            )
-        return False
+            for event_key, event, meeting_uuid, event_ts in events:
+                first = db.execute(
+                    "INSERT INTO webhook_events (event_key, event, meeting_uuid, event_ts,"
+                    " received_at, last_received_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (event_key) DO NOTHING",
+                    (event_key, event, meeting_uuid, event_ts, now, now),
+                ) == 1
+                firsts.append(first)
+                if not first:
+                    db.execute(
+                        "UPDATE webhook_events SET deliveries = deliveries + 1,"
+                        " last_received_at = ? WHERE event_key = ?", (now, event_key),
+                    )
+        return firsts
 
     def event_deliveries(self) -> dict[str, int]:
         """event_key -> deliveries received, for every webhook event recorded."""
