@@ -1,7 +1,8 @@
 """The ledger: one row per recording file, so a rerun never pays for the same audio twice.
 
 ``rows`` (schema, entries, rows, scrubbing), ``machine`` (the state machine and its
-conditional transitions, written once, with claim leases), and two backends: ``sqlite`` (the
+conditional transitions, written once over the ``store`` interface), ``leases`` (claim owners
+and leases), ``deliveries`` (webhook events), and two backends: ``sqlite`` (the
 embedded default, ``<out>/.transcribe-zoom/ledger.sqlite``) and ``postgres`` (several processes
 or machines, ``--ledger postgresql://user@host/db``); ``location`` picks one.
 """
