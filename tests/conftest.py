@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.postgres_server"]  # a real PostgreSQL server for the ledger tests
+
 INTEGRATION_DIR = Path(__file__).resolve().parent / "integration"
 EMULATOR_FIXTURE = "shared_emulator"
 
@@ -22,7 +24,7 @@ EMULATOR_FIXTURE = "shared_emulator"
 def _is_integration(item: pytest.Item) -> bool:
     if INTEGRATION_DIR in Path(item.path).resolve().parents:
         return True
-    if EMULATOR_FIXTURE in getattr(item, "fixturenames", ()):
+    if {EMULATOR_FIXTURE, "postgres_server"} & set(getattr(item, "fixturenames", ())):
         return True
     module = getattr(item, "module", None)
     return module is not None and "Emulator" in vars(module)
@@ -44,6 +46,7 @@ CREDENTIAL_VARS = (
     "ASSEMBLYAI_BASE_URL",
     "ZOOM_WEBHOOK_SECRET_TOKEN",
     "TRANSCRIBE_ZOOM_LEDGER",
+    "TRANSCRIBE_ZOOM_LEASE_SECONDS",
 )
 
 

@@ -1,4 +1,8 @@
-"""The SQLite ledger: states, transitions, races between threads and processes, no secrets."""
+"""The ledger: states, transitions, races between threads and processes, no secrets.
+
+The state machine is tested against both backends: the ``ledger`` fixture is a SQLite file
+and a database on a real PostgreSQL server (tests/postgres_server.py); the tests that look at
+the SQLite file itself use ``sqlite_ledger``."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from zoom_assembly.ledger import (
     Ledger,
     LedgerEntry,
     ledger_path,
+    open_ledger,
     scrub,
     url_key,
 )
@@ -31,8 +36,30 @@ URL = "https://zoom.us/rec/download/abc123"
 FAKE_TOKEN = "eyFAKE-TOKEN-0123456789abcdef"
 
 
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
+
+
+def open_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Ledger:
+    """A new Ledger on the backend the test is parametrized with (the same database for every
+    call within one test)."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    return open_ledger(url, tmp_path)
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    with open_backend(request, tmp_path) as opened:
+        yield opened
+
+
+@pytest.fixture(params=BACKENDS)
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Opens further Ledgers on the same backend and database (other threads, processes)."""
+    return lambda: open_backend(request, tmp_path)
+
+
 @pytest.fixture
-def ledger(tmp_path: Path) -> Any:
+def sqlite_ledger(tmp_path: Path) -> Any:
     with Ledger.open(tmp_path) as opened:
         yield opened
 
@@ -60,11 +87,11 @@ def test_ledger_lives_in_a_hidden_folder_of_the_output_dir(tmp_path: Path) -> No
     assert ledger_path(tmp_path).is_file()
 
 
-def test_new_ledger_is_in_wal_mode(ledger: Ledger, tmp_path: Path) -> None:
+def test_new_ledger_is_in_wal_mode(sqlite_ledger: Ledger, tmp_path: Path) -> None:
     assert raw(tmp_path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_new_ledger_has_the_schema_and_its_version(ledger: Ledger, tmp_path: Path) -> None:
+def test_new_ledger_has_the_schema_and_its_version(sqlite_ledger: Ledger, tmp_path: Path) -> None:
     conn = raw(tmp_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     columns = {r[1] for r in conn.execute("PRAGMA table_info(recordings)")}
@@ -157,9 +184,9 @@ def test_ensure_rejects_an_unknown_source(ledger: Ledger) -> None:
 # --- claims and transitions -------------------------------------------------------------------
 
 
-def test_claim_is_committed_before_it_returns(ledger: Ledger, tmp_path: Path) -> None:
-    ledger.ensure(entry())
-    assert ledger.claim_for_submit("rf-1", URL)
+def test_claim_is_committed_before_it_returns(sqlite_ledger: Ledger, tmp_path: Path) -> None:
+    sqlite_ledger.ensure(entry())
+    assert sqlite_ledger.claim_for_submit("rf-1", URL)
     other = raw(tmp_path)
     state, attempts, key = other.execute(
         "SELECT state, attempts, audio_url_key FROM recordings WHERE recording_file_id = 'rf-1'"
@@ -408,8 +435,8 @@ def test_threads_sharing_a_ledger_race_and_exactly_one_claims(ledger: Ledger) ->
     assert ledger.get("rf-1").attempts == 1  # type: ignore[union-attr]
 
 
-def test_threads_with_their_own_ledgers_race_and_exactly_one_claims(tmp_path: Path) -> None:
-    ledgers = [Ledger.open(tmp_path) for _ in range(8)]
+def test_threads_with_their_own_ledgers_race_and_exactly_one_claims(opener: Any) -> None:
+    ledgers = [opener() for _ in range(8)]
     ledgers[0].ensure(entry())
     try:
         results = race(8, lambda i: ledgers[i].claim_for_submit("rf-1", URL))
@@ -475,3 +502,12 @@ def test_registered_secrets_are_scrubbed_from_messages(ledger: Ledger) -> None:
 def test_scrub_keeps_messages_readable() -> None:
     message = f"GET {URL}?access_token={FAKE_TOKEN}: 401 (see https://x.example/a?b=1)."
     assert scrub(message) == f"GET {URL}: 401 (see https://x.example/a)."
+
+
+def test_webhook_deliveries_are_recorded_once_per_event_and_counted(ledger: Ledger) -> None:
+    assert ledger.record_event("k1", "recording.completed", "u1", 1)
+    assert ledger.record_events([("k2", "recording.completed", "u2", 2),
+                                 ("k1", "recording.completed", "u1", 1),
+                                 ("k2", "recording.completed", "u2", 2)]) == [True, False, False]
+    assert not ledger.record_event("k2", "recording.completed", "u2", 2)
+    assert ledger.event_deliveries() == {"k1": 2, "k2": 3}

@@ -27,7 +27,9 @@ Messages never carry secrets: anything built from a URL goes through :func:`reda
     ├── WaitTimeout                exit 1: --timeout reached; the job is still running
     ├── NoDownloadToken            exit 1: Zoom gave no download-scoped token for a hand-off
     └── OutputError                exit 2: the output folder cannot be written
-        └── LedgerLost             exit 2: the ledger was deleted or replaced during the run
+        ├── LedgerLost             exit 2: the ledger was deleted or replaced during the run
+        └── LedgerUnavailable      exit 2: the PostgreSQL ledger cannot be reached (exit 3
+                                   when it refused the login: credentials)
 
     AmbiguousSubmit                internal signal, not a TranscribeZoomError: a submit whose
                                    answer was lost; the engine reconciles with AssemblyAI's
@@ -173,6 +175,19 @@ class LedgerLost(OutputError):
 
     code = "ledger_lost"
     resumable = True
+
+
+class LedgerUnavailable(OutputError):
+    """The PostgreSQL ledger is unreachable (exit 2, like any unusable ledger location), or
+    refused the login (``credentials=True``: exit 3, like every refused credential)."""
+
+    code = "ledger_unavailable"
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 credentials: bool = False) -> None:
+        super().__init__(message, code=code)
+        if credentials:
+            self.exit_code = EXIT_CREDENTIALS
 
 
 class DownloadRefused(PermissionDenied):

@@ -87,9 +87,13 @@ def test_serve_without_the_webhook_secret_token_says_how_to_set_it(harness: Harn
     assert "ZOOM_WEBHOOK_SECRET_TOKEN" in result.stderr
 
 
-def test_serve_refuses_a_postgresql_ledger_in_one_sentence(harness: Harness) -> None:
+def test_serve_with_an_unreachable_postgresql_ledger_says_so_in_one_sentence(
+    harness: Harness,
+) -> None:
     result = harness.run("serve", "--out", str(harness.out),
                          env={"ZOOM_WEBHOOK_SECRET_TOKEN": SECRET,
-                              "TRANSCRIBE_ZOOM_LEDGER": "postgresql://u@db/tz"})
+                              "TRANSCRIBE_ZOOM_LEDGER": "postgresql://u:pw-123456@127.0.0.1:1/tz"})
     assert result.code == 2
-    assert "not supported yet" in result.stderr
+    assert "Cannot reach the PostgreSQL ledger at postgresql://u:***@127.0.0.1:1/tz" in (
+        result.stderr)
+    assert "pw-123456" not in result.stderr + result.stdout

@@ -387,9 +387,12 @@ def test_ledger_defaults_to_the_output_folder(tmp_path: Path) -> None:
         "/var/lib/tz/l.sqlite")
 
 
-def test_postgresql_ledger_is_refused_in_one_sentence(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="not supported yet"):
-        resolve_ledger("postgresql://u@db/tz", tmp_path)
+def test_a_postgresql_ledger_is_taken_and_a_url_without_a_server_refused(
+    tmp_path: Path,
+) -> None:
+    assert resolve_ledger("postgresql://u@db/tz", tmp_path) == "postgresql://u@db/tz"
+    with pytest.raises(UsageError, match="names no server"):
+        resolve_ledger("postgresql:///tz", tmp_path)
 
 
 def test_webhook_secret_comes_from_environment_then_env_file(tmp_path: Path) -> None:

@@ -65,6 +65,14 @@ OUTPUT = (
     Option("verbose", VerboseOpt, 0),
     Option("quiet", QuietOpt, False),
 )
+LedgerOpt = Annotated[
+    str | None,
+    typer.Option("--ledger", envvar="TRANSCRIBE_ZOOM_LEDGER", show_default=False,
+                 help="Ledger: a file, sqlite:///path, or postgresql://user@host/db shared by "
+                 "several processes or machines (default <out>/.transcribe-zoom/ledger.sqlite)."),
+]
+# Where the ledger lives (every command that uses one; serve declares its own).
+LEDGER = (Option("ledger", LedgerOpt, None),)
 TRANSCRIPTION = (
     Option("language", Annotated[str, typer.Option(
         "--language", help="Language code (e.g. es, de, ja) or 'auto' to detect.")], "auto"),
@@ -203,6 +211,7 @@ class Flags:
     zoom_client_id: str | None = None
     zoom_client_secret: str | None = None
     assemblyai_api_key: str | None = None
+    ledger: str | None = None
 
     def run_options(self, resume_hint: str, **overrides: Any) -> RunOptions:
         """The library's options for these flags (checked and derived by the library)."""
@@ -214,6 +223,7 @@ class Flags:
             keyterms=self.keyterm, formats=self.fmt, ttl=self.ttl, timeout=self.timeout,
             wait=self.wait, poll_speed=self.poll_speed, poll_interval=self.poll_interval,
             via=self.via, keep_audio=self.keep_audio, resume_hint=resume_hint,
+            ledger=self.ledger,
         )
         return RunOptions.from_flags(self.out, **{**values, **overrides})
 

@@ -35,17 +35,20 @@ def print_plan(
     rules: PayRules | None = None,
     probe: Callable[[list[PlanItem]], dict[str, Decision]] | None = None,
     read_zoom_text: bool = True,
+    ledger: str | None = None,
 ) -> int:
     """Print the plan (table, or JSON lines) and return exit code 0. ``probe``: decide the
     meetings that need a probe now (``--probe``), so the estimate is the bill; else
     (``read_zoom_text``) read their Zoom text (free) and predict each probe's outcome."""
     rules = rules or PayRules()
-    items, done = backfill_plan(selection, settings, out, sink=sink, rules=rules)
+    items, done = backfill_plan(selection, settings, out, sink=sink, rules=rules,
+                                ledger_url=ledger)
     todo = [i for i in items if not i.reason and i.recordings.meeting.uuid not in done]
     decided = probe(todo) if probe is not None else {}
     predicted: dict[str, Prediction] = {}
     if read_zoom_text and probe is None:
-        predicted = predict_plan(todo, settings, rules, sink=sink, out_dir=out)
+        predicted = predict_plan(todo, settings, rules, sink=sink, out_dir=out,
+                                 ledger_url=ledger)
     bill = estimate_bill([(i.recordings, i.audio_seconds) for i in todo], rules, decided,
                          predicted)
 

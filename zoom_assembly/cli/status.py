@@ -6,25 +6,24 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
-from ..ledger import Ledger, Row, ledger_path
+from ..ledger import Row, ledger_location, open_ledger
 from .render import json_line, terminal_safe
 
 
-def ledger_rows(out: Path, states: list[str] | None = None) -> list[Row]:
-    with Ledger.open_readonly(out) as ledger:
-        return ledger.rows(states)
-
-
-def print_status(out: Path, *, json_out: bool) -> None:
-    """Counts by state, audio hours, and every failure with its reason."""
-    if not ledger_path(out).exists():
+def print_status(out: Path, *, json_out: bool, ledger: str | None = None) -> None:
+    """Counts by state, audio hours, and every failure with its reason. ``ledger``: the
+    --ledger URL (default: the file in ``out``); read only, nothing is created."""
+    location = ledger_location(ledger, out)
+    if isinstance(location, Path) and not location.exists():
         raise UsageError(
             f"No ledger in {out}: nothing was transcribed there yet (or pass the right --out).",
             code="no_ledger",
         )
-    with Ledger.open_readonly(out) as ledger:
-        summary = ledger.summary()
-        completed = ledger.rows(["completed"])
+    with open_ledger(ledger, out, readonly=True) as opened:
+        summary = opened.summary()
+        rows: list[Row] = opened.rows()
+        where = opened.where
+    completed = [r for r in rows if r.state == "completed"]
     counts, failed, hours = summary.counts, summary.failures, summary.completed_audio_hours
     by_source: dict[str, dict[str, float]] = {}
     for row in completed:
@@ -43,7 +42,7 @@ def print_status(out: Path, *, json_out: bool) -> None:
             "decisions": [
                 {"recording_file_id": r.recording_file_id, "topic": r.topic,
                  "state": r.state, "source": r.transcript_source, "reason": r.decision_reason}
-                for r in ledger_rows(out) if r.decision_reason
+                for r in rows if r.decision_reason
             ],
             "failures": [
                 {"recording_file_id": r.recording_file_id, "topic": r.topic,
@@ -55,7 +54,7 @@ def print_status(out: Path, *, json_out: bool) -> None:
         return
     total = summary.total
     parts = ", ".join(f"{state} {n}" for state, n in counts.items() if n)
-    lines = [f"{total} recordings in {ledger_path(out)}: {parts or 'none'}",
+    lines = [f"{total} recordings in {where}: {parts or 'none'}",
              f"Transcribed audio: {hours:.2f} h"]
     lines += [f"  {source}: {v['recordings']:.0f} recordings, {v['audio_hours']:.2f} h"
               f"{' (paid)' if source == 'assemblyai' else ' (free)'}"
@@ -63,7 +62,7 @@ def print_status(out: Path, *, json_out: bool) -> None:
     lines += [f"  failed: {row.topic or row.meeting_uuid} ({row.start_time}) "
               f"[{row.error_code}] {row.error_message}" for row in failed]
     lines += [f"  waiting: {row.topic or row.meeting_uuid} ({row.start_time}) "
-              f"{row.decision_reason}" for row in ledger_rows(out, ["pending"])
-              if row.decision_reason]
+              f"{row.decision_reason}" for row in rows
+              if row.state == "pending" and row.decision_reason]
     for line in lines:
         sys.stdout.write(terminal_safe(line) + "\n")

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import NoAudio, TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
-from ..ledger import Ledger, LedgerEntry, ledger_path
+from ..ledger import LedgerEntry, is_postgres, ledger_path, open_ledger
 from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, choose_audio_file
 from ..zoom.transcript_files import fetch_zoom_text, zoom_text_files
 from .clients import ensure_out_dir, open_clients
@@ -183,7 +183,8 @@ def backfill(
         if meeting is not None:
             sink(RecordingStage("", label_of(meeting), "listed"))
 
-    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+    with open_clients(settings, sink) as clients, open_ledger(options.ledger,
+                                                                 options.out_dir) as ledger:
         since = datetime.combine(selection.start, datetime.min.time(), tzinfo=UTC)
         pipeline = policy_pipeline(rules or PayRules(), clients, ledger, options, sink=sink,
                                    sleep=sleep, jobs_since=since,
@@ -197,6 +198,7 @@ def backfill(
 def backfill_plan(
     selection: Selection, settings: Settings, out_dir: Path, *, sink: EventSink = discard,
     rules: PayRules | None = None,
+    ledger_url: str | None = None,
 ) -> tuple[list[PlanItem], set[str]]:
     """What a backfill would do (``--dry-run``): items, and the meeting UUIDs already done."""
     settings.require_zoom()
@@ -204,8 +206,8 @@ def backfill_plan(
     rules = rules or PayRules()
     items = [_plan_item(rec, rules) for rec in list_recordings(zoom, selection, sink=sink)]
     done: set[str] = set()
-    if ledger_path(out_dir).exists():
-        with Ledger.open(out_dir) as ledger:
+    if is_postgres(ledger_url) or ledger_path(out_dir).exists():
+        with open_ledger(ledger_url, out_dir) as ledger:
             done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
                     if r.meeting_uuid}
     return items, done
@@ -214,7 +216,7 @@ def backfill_plan(
 def predict_plan(
     items: list[PlanItem], settings: Settings, rules: PayRules, *,
     sink: EventSink = discard, sleep: Callable[[float], None] = time.sleep,
-    out_dir: Path | None = None,
+    out_dir: Path | None = None, ledger_url: str | None = None,
 ) -> dict[str, Prediction]:
     """``backfill --dry-run``: for every meeting the run would probe, read Zoom's text (free,
     downloaded with the run's care) and predict the run's decision; nothing is submitted.
@@ -225,8 +227,8 @@ def predict_plan(
     if not todo:
         return {}
     reasons: dict[str, str] = {}
-    if out_dir is not None and ledger_path(out_dir).exists():
-        with Ledger.open(out_dir) as ledger:
+    if out_dir is not None and (is_postgres(ledger_url) or ledger_path(out_dir).exists()):
+        with open_ledger(ledger_url, out_dir) as ledger:
             reasons = {r.meeting_uuid: r.decision_reason for r in ledger.rows()
                        if r.meeting_uuid and r.decision_reason}
     zoom = build_zoom_client(settings, sink=sink)
@@ -261,7 +263,8 @@ def probe_plan(
     if not todo:
         return decisions
     ensure_out_dir(options.out_dir)
-    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+    with open_clients(settings, sink) as clients, open_ledger(options.ledger,
+                                                                 options.out_dir) as ledger:
         pipeline = policy_pipeline(rules, clients, ledger, options, sink=sink, sleep=sleep,
                                    jobs_since=None)
         intake = ZoomIntake(clients.zoom, clients.assembly, ledger, options,

@@ -14,7 +14,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -141,7 +141,14 @@ class Pipeline:
         rechecks = [i for i in due if isinstance(i, Recheck)]
         if rechecks:
             tasks.append(functools.partial(self._recheck, rechecks))
+        tasks.extend(functools.partial(self._begin, i.recording)
+                     for i in due if isinstance(i, HeldElsewhere))
         return tasks
+
+    def _held_recheck(self) -> float:
+        """Seconds until a row another process is submitting is looked at again: soon enough
+        to follow its job, and at least twice per lease to take over a dead owner's claim."""
+        return max(self.options.poll.min_interval, min(5.0, self.ledger.lease_seconds / 2))
 
     def _recheck(self, rechecks: list[Recheck]) -> None:
         assert self.intake is not None  # only Zoom meetings are ever rechecked
@@ -239,7 +246,15 @@ class Pipeline:
             self.follower.follow(0.0, Job(recording, row.transcript_id))
             return
         if row.state == "submitting":
-            found = self.prior_jobs.find(row.audio_url_key or "")
+            # A crashed run's claim is reconciled; a live process's (lease not expired) is
+            # left alone and looked at again: reconciling it now could pay twice.
+            if not self.ledger.take_over(file_id):
+                self._emit(file_id, meeting, "waiting", "another process is submitting it")
+                self.scheduler.schedule(self._held_recheck(), HeldElsewhere(recording))
+                return
+            key = row.audio_url_key or ""
+            # The run's listing may predate the dead process's submit: look again.
+            found = self.prior_jobs.find(key) or (self.assembly.find_job(key) if key else None)
             if found is not None:
                 self.ledger.mark_submitted(file_id, found.id)
                 self._emit(file_id, meeting, "resumed", f"found transcript {found.id}")
@@ -343,6 +358,7 @@ class Pipeline:
         try:
             transcript_id = self._create_job(url, key, options)
         except AmbiguousSubmit:
+            self.ledger.release(file_id)  # left submitting: whoever runs next reconciles it
             dropped = TranscribeZoomError(
                 "The connection to AssemblyAI dropped while submitting; run the same command "
                 "again (the ledger makes sure nothing is paid twice).",
@@ -450,12 +466,28 @@ class Pipeline:
                     item.recording.meeting, item.recording.file_id, exc, item.transcript_id,
                     status="timeout",
                 ))
+            elif isinstance(item, HeldElsewhere):
+                held = WaitTimeout(
+                    f"Another process was still submitting '{item.recording.label}' when "
+                    f"--timeout ran out; {self.options.resume_hint} to pick it up without "
+                    "paying twice."
+                )
+                self._finish(RecordingResult.failure(
+                    item.recording.meeting, item.recording.file_id, held, status="timeout"))
             elif isinstance(item, Recheck):
                 late = StillProcessing(
                     f"Zoom was still processing '{label_of(item.meeting)}' when --timeout ran "
                     f"out; {self.options.resume_hint} later."
                 )
                 self._finish(RecordingResult.failure(item.meeting, "", late, status="processing"))
+
+
+@dataclass(frozen=True)
+class HeldElsewhere:
+    """A recording another live process is submitting: looked at again later (it is then
+    submitted and followed, or its owner died and its claim is taken over)."""
+
+    recording: Recording
 
 
 def _key(item: Item) -> str:

@@ -75,6 +75,9 @@ class RunOptions:
     keep_audio: bool = False  # save the audio next to the transcript when it passes through
     poll: PollPlan = field(default_factory=PollPlan)
     resume_hint: str = "run the same command again"
+    # --ledger / TRANSCRIBE_ZOOM_LEDGER: a file, sqlite:///path or postgresql://user@host/db;
+    # None: <out_dir>/.transcribe-zoom/ledger.sqlite.
+    ledger: str | None = None
 
     @property
     def ahead(self) -> int:
@@ -102,6 +105,7 @@ class RunOptions:
         concurrency: int = 50,
         retry_failed: bool = True,
         resume_hint: str = "run the same command again",
+        ledger: str | None = None,
     ) -> RunOptions:
         """Options as the command line states them, checked and derived here so that the CLI,
         the benchmarks and any Python caller get the same behaviour."""
@@ -111,6 +115,11 @@ class RunOptions:
         if keep_audio and via == "url":
             raise UsageError("--keep-audio needs the audio to pass through this machine; use "
                              "--via upload or --via auto.", code="bad_via")
+        ledger = ledger.strip() if ledger and ledger.strip() else None
+        if ledger is not None:
+            from ..ledger import ledger_location
+
+            ledger_location(ledger, out_dir)  # a --ledger it cannot use: refused before any call
         language = language.strip().lower().replace("-", "_")
         if not language:
             raise UsageError("--language is empty; pass a code such as es or 'auto'.")
@@ -134,6 +143,7 @@ class RunOptions:
             retry_failed=retry_failed,
             resume_hint=resume_hint,
             poll=PollPlan.from_flags(poll_speed, poll_interval),
+            ledger=ledger,
         )
 
 

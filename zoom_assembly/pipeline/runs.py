@@ -10,7 +10,7 @@ from pathlib import Path
 from ..assembly import AssemblyClient
 from ..config import Settings
 from ..events import EventSink, discard
-from ..ledger import Ledger
+from ..ledger import open_ledger
 from ..media import LocalMedia, collect
 from ..models import MeetingInfo
 from ..zoom import parse_meeting_ref
@@ -50,7 +50,8 @@ def transcribe_meetings(
     check_participant_rules(participant_audio, rules, speaker_names)
     parsed = [parse_meeting_ref(ref) for ref in refs]
     ensure_out_dir(options.out_dir)
-    with open_clients(settings, sink) as clients, Ledger.open(options.out_dir) as ledger:
+    with open_clients(settings, sink) as clients, open_ledger(options.ledger,
+                                                             options.out_dir) as ledger:
         instances = []
         for ref in parsed:
             instances.extend(meeting_instances(
@@ -98,7 +99,7 @@ def transcribe_files(
     ensure_out_dir(options.out_dir)
     assembly = AssemblyClient(settings, sink=sink)
     try:
-        with Ledger.open(options.out_dir) as ledger:
+        with open_ledger(options.ledger, options.out_dir) as ledger:
             pipeline = Pipeline(None, assembly, ledger, options, sink=sink, sleep=sleep)
             return pipeline.run(local_recordings(files, assembly))
     finally:

@@ -11,12 +11,11 @@ from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..config import DEFAULT_ENV_FILE, Settings, read_env_file
-from ..errors import ConfigError, TranscribeZoomError, UsageError
+from ..errors import ConfigError, TranscribeZoomError
 from ..events import EventSink, Notice, discard
-from ..ledger import Ledger, ledger_path
+from ..ledger import Ledger, ledger_location, open_ledger
 from ..pipeline import Pipeline, RunOptions
 from ..pipeline.backfill import list_recordings
 from ..pipeline.clients import Clients, ensure_out_dir, open_clients
@@ -47,29 +46,11 @@ def webhook_secret(env_file: Path | None = None,
     return Secret(value)
 
 
-def resolve_ledger(url: str | None, out_dir: Path) -> Path:
-    """Where the ledger lives: ``--ledger`` / ``TRANSCRIBE_ZOOM_LEDGER`` (a path or
-    ``sqlite:///path``), else ``<out>/.transcribe-zoom/ledger.sqlite``."""
-    if not url or not url.strip():
-        return ledger_path(out_dir)
-    url = url.strip()
-    scheme = urlsplit(url).scheme.lower()
-    if scheme in ("postgresql", "postgres"):
-        raise UsageError(
-            "This version keeps its ledger in SQLite only; PostgreSQL ledgers (for several "
-            "replicas) are not supported yet, so give --ledger a file path or leave it out.",
-            code="bad_ledger",
-        )
-    if scheme == "sqlite":  # sqlite:///relative/path, sqlite:////absolute/path
-        rest = url.split(":", 1)[1].removeprefix("///")
-        if not rest:
-            raise UsageError("--ledger sqlite:/// names no file; give sqlite:///path.",
-                             code="bad_ledger")
-        return Path(rest)
-    if scheme and len(scheme) > 1:
-        raise UsageError(f"--ledger {scheme}://… is not a ledger this version knows; give a "
-                         "file path or sqlite:///path.", code="bad_ledger")
-    return Path(url)
+def resolve_ledger(url: str | None, out_dir: Path) -> Path | str:
+    """Where the ledger lives: ``--ledger`` / ``TRANSCRIBE_ZOOM_LEDGER`` (a path,
+    ``sqlite:///path`` or ``postgresql://user@host/db``, returned as given), else
+    ``<out>/.transcribe-zoom/ledger.sqlite``."""
+    return ledger_location(url, out_dir)
 
 
 def build_service(
@@ -186,8 +167,9 @@ def serve(
     import uvicorn
 
     ensure_out_dir(options.out_dir)
-    path = resolve_ledger(ledger, options.out_dir)
-    with open_clients(settings, sink) as clients, Ledger(path) as opened:
+    resolve_ledger(ledger, options.out_dir)  # a bad --ledger is refused before any call
+    with open_clients(settings, sink) as clients, open_ledger(ledger,
+                                                              options.out_dir) as opened:
         service = build_service(clients, opened, options, config, sink=sink, rules=rules,
                                 speaker_names=speaker_names)
         server = uvicorn.Server(uvicorn.Config(

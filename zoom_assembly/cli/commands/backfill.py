@@ -10,6 +10,7 @@ import typer
 from ..exits import errors_to_exit, stdout_writes
 from ..options import (
     CREDENTIALS,
+    LEDGER,
     OUTPUT,
     PAY_POLICY,
     SPEAKER_NAMES,
@@ -22,7 +23,7 @@ from ..resume import resume_command
 from .base import make_renderer, report
 
 
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
+@shared(OUTPUT, LEDGER, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
 def backfill_command(
     ctx: typer.Context,
     date_from: Annotated[
@@ -112,7 +113,7 @@ def backfill_command(
 
                 code = print_plan(selection, settings, flags.out, price_per_hour,
                                   json_out=flags.json_out, sink=renderer, rules=rules,
-                                  probe=probes)
+                                  probe=probes, ledger=flags.ledger)
             raise typer.Exit(code)
         run_options = flags.run_options(again, concurrency=concurrency,
                                         retry_failed=retry_failed)

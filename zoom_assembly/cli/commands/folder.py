@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..exits import errors_to_exit, stdout_writes
-from ..options import JsonOpt, OutOpt
+from ..options import JsonOpt, LedgerOpt, OutOpt
 from .base import make_renderer
 
 
@@ -47,10 +47,11 @@ def rename(
 def status(
     out: OutOpt = Path("transcripts"),
     json_out: JsonOpt = False,
+    ledger: LedgerOpt = None,
 ) -> None:
     """Summarise the ledger in --out (no API calls): counts, failures, audio hours."""
     renderer = make_renderer(0, False)
     with errors_to_exit(renderer, json_out=json_out), stdout_writes():
         from ..status import print_status
 
-        print_status(out, json_out=json_out)
+        print_status(out, json_out=json_out, ledger=ledger)

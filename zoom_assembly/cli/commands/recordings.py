@@ -11,6 +11,7 @@ import typer
 from ..exits import errors_to_exit
 from ..options import (
     CREDENTIALS,
+    LEDGER,
     OUTPUT,
     PAY_POLICY,
     SPEAKER_NAMES,
@@ -23,7 +24,7 @@ from ..resume import resume_command
 from .base import make_renderer, plain_progress, report
 
 
-@shared(OUTPUT, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
+@shared(OUTPUT, LEDGER, TRANSCRIPTION, ZOOM_AUDIO, PAY_POLICY, SPEAKER_NAMES, CREDENTIALS)
 def transcribe(
     ctx: typer.Context,
     meeting: Annotated[str, typer.Argument(help="Meeting ID, instance UUID or meeting link.")],
@@ -51,7 +52,7 @@ def transcribe(
     raise typer.Exit(code)
 
 
-@shared(OUTPUT, TRANSCRIPTION, CREDENTIALS)
+@shared(OUTPUT, LEDGER, TRANSCRIPTION, CREDENTIALS)
 def file_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(
