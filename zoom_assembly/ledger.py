@@ -24,7 +24,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -554,6 +554,30 @@ class Ledger:
                 " WHERE event_key = ?", (now, event_key),
             )
         return False
+
+    def record_events(
+        self, events: Sequence[tuple[str, str, str | None, int | None]]
+    ) -> list[bool]:
+        """:meth:`record_event` for several deliveries in one transaction (one fsync for the
+        lot: ``serve`` commits the deliveries that arrived together as a group)."""
+        now = self._clock()
+        self.check_same_file()
+        firsts: list[bool] = []
+        with self._transaction() as conn:
+            for event_key, event, meeting_uuid, event_ts in events:
+                cursor = conn.execute(
+                    "INSERT INTO webhook_events (event_key, event, meeting_uuid, event_ts,"
+                    " received_at, last_received_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (event_key) DO NOTHING",
+                    (event_key, event, meeting_uuid, event_ts, now, now),
+                )
+                firsts.append(cursor.rowcount == 1)
+                if cursor.rowcount != 1:
+                    conn.execute(
+                        "UPDATE webhook_events SET deliveries = deliveries + 1,"
+                        " last_received_at = ? WHERE event_key = ?", (now, event_key),
+                    )
+        return firsts
 
     def event_deliveries(self) -> dict[str, int]:
         """event_key -> deliveries received, for every webhook event recorded."""

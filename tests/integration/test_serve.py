@@ -123,7 +123,7 @@ def test_announced_recordings_are_transcribed_once_each_through_callbacks(
 
 def test_a_failed_delivery_is_retried_on_zooms_schedule(start_loop: Any) -> None:
     loop = start_loop()
-    original = loop.service.zoom_delivery
+    original = loop.service.zoom_check
     calls: list[int] = []
 
     def flaky(*args: Any) -> Any:
@@ -133,7 +133,7 @@ def test_a_failed_delivery_is_retried_on_zooms_schedule(start_loop: Any) -> None
             return Reply(503, {"error": "busy"})
         return original(*args)
 
-    loop.service.zoom_delivery = flaky  # type: ignore[method-assign]
+    loop.service.zoom_check = flaky  # type: ignore[method-assign]
     loop.emu.complete_recording("english")
     assert loop.until(lambda: len(loop.completed()) == 1)
     attempts = [(d["attempt"], d["status_code"]) for d in loop.emu.zoom_webhook_deliveries()]
@@ -173,3 +173,30 @@ def test_a_bad_signature_is_refused_and_nothing_is_transcribed(start_loop: Any) 
     assert reply.status_code == 401
     assert loop.ledger.event_deliveries() == {}
     assert loop.ledger.rows() == []
+
+
+def test_callbacks_sent_again_after_failures_and_twice_are_harmless(start_loop: Any) -> None:
+    """AssemblyAI sends a failed callback again (10 s apart, time-scaled here) and sometimes
+    twice: the recording is still paid for and written once."""
+    loop = start_loop(safety_poll=300.0)
+    loop.emu.settings.webhook_time_scale = 0.001
+    loop.emu.settings.webhook_duplicate_rate = 1.0
+    original = loop.service.assemblyai_callback
+    answered: list[int] = []
+
+    def failing_twice(*args: Any) -> Any:
+        from zoom_assembly.service import Reply
+
+        reply = Reply(503, {"error": "busy"}) if len(answered) < 2 else original(*args)
+        answered.append(reply.status)
+        return reply
+
+    loop.service.assemblyai_callback = failing_twice  # type: ignore[method-assign]
+    loop.emu.complete_recording("english")
+    assert loop.until(lambda: len(loop.completed()) == 1)
+    assert loop.until(lambda: len(answered) == 4)  # 503, 503, 200 and the duplicate's 200
+    assert answered == [503, 503, 200, 200]
+    assert sorted(loop.submissions().values()) == [1]
+    assert loop.service.metrics.value("recordings_done", status="completed") == 1
+    # The safety poll is 300 s: only a callback sent again can have finished it this soon.
+    assert loop.service.metrics.value("assemblyai_callbacks", result="matched") >= 1

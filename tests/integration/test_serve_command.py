@@ -93,3 +93,74 @@ def test_serve_refuses_a_postgresql_ledger_in_one_sentence(harness: Harness) -> 
                               "TRANSCRIBE_ZOOM_LEDGER": "postgresql://u@db/tz"})
     assert result.code == 2
     assert "not supported yet" in result.stderr
+
+
+def _engine_pid(parent: int) -> int | None:
+    """The pid of serve's engine process (its spawned child, not multiprocessing's tracker)."""
+    children: list[str] = []
+    for task in Path(f"/proc/{parent}/task").glob("*"):  # a restart spawns from a thread
+        try:
+            children += (task / "children").read_text().split()
+        except OSError:
+            continue
+    for pid in children:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:
+            return int(pid)
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_killed_engine_process_is_started_again_and_nothing_is_paid_twice(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    # Jobs of a few seconds (a 9-minute meeting at 150x), so the kill lands mid-job.
+    with Emulator(scenario=Scenario.builtin(), speed=150.0) as emu:
+        env = {**os.environ, **emu.env(), "ZOOM_WEBHOOK_SECRET_TOKEN": SECRET}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "zoom_assembly", "serve", "--port", str(port), "--out",
+             str(out), "--public-url", url, "--poll-speed", str(SPEED), "--poll-interval",
+             "0.05", "--safety-poll", "1"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        engines: list[int] = []
+        try:
+            assert _until(lambda: _healthy(url)), "the service did not come up"
+            engine = _engine_pid(process.pid)
+            assert engine is not None
+            engines.append(engine)
+            emu.subscribe_zoom_webhooks(f"{url}/zoom/webhook", SECRET, time_scale=0.001)
+            emu.complete_recording("spanish")
+            spanish = emu.scenario.find("spanish").uuid
+
+            def states() -> dict[str, str]:
+                with Ledger.open(out) as ledger:
+                    return {r.meeting_uuid or "": r.state for r in ledger.rows()}
+
+            assert _until(lambda: states().get(spanish) == "submitted")
+            os.kill(engine, signal.SIGKILL)  # its job is still running at AssemblyAI
+            assert _until(lambda: (_engine_pid(process.pid) or engine) != engine)
+            engines.append(_engine_pid(process.pid) or 0)
+            assert _until(lambda: states().get(spanish) == "completed")
+            metrics = httpx.get(f"{url}/metrics").text
+            assert "transcribe_zoom_engine_restarts_total 1" in metrics
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(60)
+        assert process.stderr is not None
+        log = process.stderr.read()
+        assert code == 0, log[-2000:]
+        assert "The engine's process ended unexpectedly" in log
+        assert max(emu.stats()["submissions"].values()) == 1  # resumed, not submitted again
+        assert not any(_alive(pid) for pid in engines)  # SIGTERM stopped the engine too

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import TranscribeZoomError
 from ..events import Event, EventSink, Notice, RecordingDone, discard
@@ -24,6 +24,7 @@ from ..pipeline import Pipeline, Selection
 from ..redact import Secret
 from ..zoom import MeetingRecordings
 from ..zoom.recordings import parse_meeting
+from .intake import EventRecorder, EventRow
 from .metrics import Metrics
 from .signatures import (
     ASSEMBLYAI_AUTH_HEADER,
@@ -33,15 +34,27 @@ from .signatures import (
     zoom_rejection,
 )
 from .worker import ServiceWorker
+from .zoom_transcript import TRANSCRIPT_COMPLETED, zoom_transcript_arrived
 
 URL_VALIDATION = "endpoint.url_validation"
-RECORDING_EVENTS = ("recording.completed", "recording.transcript_completed")
+RECORDING_EVENTS = ("recording.completed", TRANSCRIPT_COMPLETED)
 ZOOM_PATH = "/zoom/webhook"
 ASSEMBLYAI_PATH = "/assemblyai/webhook"
 
 # Builds the engine for one batch from the sleep its scheduler uses and the sink it reports to.
 EngineFactory = Callable[[Callable[[float], None], EventSink], Pipeline]
 Listing = Callable[[Selection], Iterable[MeetingRecordings]]
+
+
+class EngineLink(Protocol):
+    """The engine running elsewhere (its own process, :mod:`.engine_process`): the HTTP side
+    hands it announced meetings and AssemblyAI's callbacks, and does nothing else."""
+
+    def offer(self, event: str, recordings: MeetingRecordings, announced: float) -> None: ...
+    def callback(self, transcript_id: str, received: float) -> None: ...
+    def in_work(self) -> int: ...
+    def start(self) -> None: ...
+    def stop(self, timeout: float | None = 30.0) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -112,9 +125,22 @@ def event_key(event: str, recordings: MeetingRecordings) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Announced:
+    """A genuine recording event, read and ready to be recorded."""
+
+    event: str
+    recordings: MeetingRecordings
+    row: EventRow
+
+
 class Service:
     """The webhooks' handlers, the sweep, and the state ``/``, ``/healthz`` and ``/metrics``
-    show. The engine and the ledger do the work; this class only routes to them."""
+    show. The engine and the ledger do the work; this class only routes to them.
+
+    With ``remote`` (what ``serve`` runs) this is the HTTP side only: it verifies, records
+    the event and hands the meeting to the engine's process, which runs a Service of its own
+    (no ``remote``) whose worker and sweep do the work. Without it, both sides run here."""
 
     def __init__(
         self,
@@ -127,11 +153,18 @@ class Service:
         sink: EventSink = discard,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
+        callback_secret: Secret | None = None,
+        remote: EngineLink | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
-        self.metrics = Metrics()
-        self.callback_secret = new_callback_secret()
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.callback_secret = callback_secret or new_callback_secret()
+        self.remote = remote
+        self.recorder = EventRecorder(
+            ledger, observe=lambda stage, seconds: self.metrics.histogram(
+                "event_group", seconds, stage=stage))
         self._list_meetings = list_meetings
         self._check_credentials = check_credentials
         self._credentials: tuple[float, str | None] | None = None
@@ -157,7 +190,18 @@ class Service:
 
     # -- Zoom -----------------------------------------------------------------------------------
     def zoom_delivery(self, body: bytes, timestamp: str | None, signature: str | None) -> Reply:
-        """One POST to the Zoom endpoint: 401 and nothing recorded unless genuine and fresh."""
+        """One POST to the Zoom endpoint: 401 and nothing recorded unless genuine and fresh.
+        (The app runs the same steps without a thread: :meth:`zoom_check`, the recorder's
+        ``arecord``, :meth:`zoom_recorded`.)"""
+        step = self.zoom_check(body, timestamp, signature)
+        if isinstance(step, Reply):
+            return step
+        return self.zoom_recorded(step, self.recorder.record(step.row))
+
+    def zoom_check(self, body: bytes, timestamp: str | None,
+                   signature: str | None) -> Reply | Announced:
+        """Verify and read a delivery: the reply when there is nothing to record, else the
+        announced meeting and the ledger row of its event."""
         reason = zoom_rejection(self.config.zoom_secret, timestamp, signature, body,
                                 now=self._clock)
         if reason is not None:
@@ -186,19 +230,44 @@ class Service:
         token = payload.get("download_token")
         recordings = parse_meeting({**meeting, "download_access_token": token})
         event_ts = payload.get("event_ts")
-        first = self.ledger.record_event(
+        return Announced(event, recordings, (
             event_key(event, recordings), event, recordings.meeting.uuid,
-            event_ts if isinstance(event_ts, int) else None)
+            event_ts if isinstance(event_ts, int) else None))
+
+    def zoom_recorded(self, announced: Announced, first: bool) -> Reply:
+        """The answer once the event is in the ledger: the meeting handed to the engine
+        unless this was a duplicate delivery or the meeting is out of scope."""
         if not first:
             self.metrics.count("webhook_events_duplicate")
             return Reply(200, {"status": "duplicate"})
+        recordings = announced.recordings
         if not self.config.scope.accepts(recordings):
             self.metrics.count("webhook_events_out_of_scope")
             return Reply(200, {"status": "out_of_scope"})
-        with self._lock:
-            self._announced.setdefault(recordings.meeting.uuid, self._monotonic())
-        self.worker.offer(recordings)
+        if self.remote is not None:
+            self.remote.offer(announced.event, recordings, self._monotonic())
+        else:
+            self.accept(announced.event, recordings, self._monotonic())
         return Reply(200, {"status": "accepted"})
+
+    def accept(self, event: str, recordings: MeetingRecordings, announced: float) -> None:
+        """The engine's side of an announced meeting (``announced``: when its event came,
+        on the monotonic clock, which processes on one machine share)."""
+        again = False
+        if event == TRANSCRIPT_COMPLETED:
+            verdict = zoom_transcript_arrived(
+                self.ledger, recordings, self._sink,
+                lambda outcome: self.metrics.count("zoom_transcript_events", outcome=outcome))
+            if not verdict.run:
+                return
+            again = True  # a batch running it now may have decided before Zoom's text came
+        with self._lock:
+            self._announced.setdefault(recordings.meeting.uuid, announced)
+        self.worker.offer(recordings, again=again)
+
+    def in_work(self) -> int:
+        """Meetings queued or being transcribed (by the engine's process, with ``remote``)."""
+        return self.remote.in_work() if self.remote is not None else self.worker.in_work()
 
     # -- AssemblyAI -----------------------------------------------------------------------------
     def assemblyai_callback(self, body: bytes, auth: str | None) -> Reply:
@@ -214,6 +283,14 @@ class Service:
         except (ValueError, KeyError, TypeError, AssertionError):
             self.metrics.count("assemblyai_callbacks", result="bad_body")
             return Reply(400, {"error": "bad_body"})
+        if self.remote is not None:
+            self.remote.callback(transcript_id, self._monotonic())
+        else:
+            self.engine_callback(transcript_id, self._monotonic())
+        return Reply(200, {"status": "ok"})
+
+    def engine_callback(self, transcript_id: str, received: float) -> None:
+        """The engine's side of a callback: the batch following the job checks it now."""
         file_id = self.worker.callback(transcript_id)
         if file_id is None:
             # Not followed here (another replica's, or before a restart): the sweep resumes it.
@@ -221,8 +298,7 @@ class Service:
         else:
             self.metrics.count("assemblyai_callbacks", result="matched")
             with self._lock:
-                self._called_back.setdefault(file_id, self._monotonic())
-        return Reply(200, {"status": "ok"})
+                self._called_back.setdefault(file_id, received)
 
     # -- the reconciliation sweep ---------------------------------------------------------------
     def sweep(self, today: date | None = None) -> int:
@@ -255,6 +331,9 @@ class Service:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
+        if self.remote is not None:
+            self.remote.start()
+            return
         self.worker.start()
         if self._list_meetings is not None:
             self._sweeper = threading.Thread(target=self._sweep_loop, name="serve-sweep",
@@ -263,6 +342,10 @@ class Service:
 
     def stop(self, timeout: float | None = 30.0) -> None:
         self._stop.set()
+        self.recorder.close()
+        if self.remote is not None:
+            self.remote.stop(timeout)
+            return
         self.worker.stop(timeout)
         if self._sweeper is not None:
             self._sweeper.join(timeout)
@@ -287,7 +370,7 @@ class Service:
     def metrics_text(self) -> str:
         summary = self.ledger.summary()
         return self.metrics.render(summary.counts, summary.completed_audio_hours,
-                                   self.worker.in_work())
+                                   self.in_work())
 
     def recent(self, limit: int = 50) -> list[Row]:
         rows = self.ledger.rows()
