@@ -1,20 +1,22 @@
 """The engine in a process of its own, so that acknowledging a webhook never waits for it.
 
-Measured (``benchmarks/serve_webhooks.py``, 1,000 deliveries from 32 clients, the engine in
-the HTTP process): of an acknowledgement's time, recording the event in the ledger took a mean
-of 251 ms out of 244-ms-mean in the app, waiting behind the engine's own ledger calls on the
-shared connection and for the interpreter; verifying, parsing and handing over took under
-0.1 ms each. So ``serve`` runs two processes: the HTTP one verifies, records the delivery
-(its own ledger connection, one short transaction) and answers; this module's child process
-(started with ``spawn``: no threads or locks inherited) runs a :class:`~.core.Service` without
-``remote`` - the worker, the engine's batches, the sweep - fed through a pipe with announced
-meetings and AssemblyAI's callbacks, and sends back its counters, its meetings in work and
-which meetings it is done with.
+Measured (``benchmarks/serve_webhooks.py``: 1,000 deliveries from 32 clients, the ``ack``
+histogram by stage): with the engine in the HTTP process, recording the event in the ledger
+took a mean of 251 ms of an acknowledgement, behind the engine's batches on the shared ledger
+connection and interpreter; verifying, parsing and handing over took under 0.1 ms each. So
+``serve`` runs two processes: the HTTP one verifies, records the delivery (its own ledger
+connection; see :mod:`.intake`) and answers; this module's child process (``spawn``: no
+threads or locks inherited; niced, so the scheduler favours the acknowledgements) runs a
+:class:`~.core.Service` without ``remote`` - the worker, the engine's batches, the sweep - fed
+through a pipe with announced meetings and AssemblyAI's callbacks, and sends back its
+counters, its meetings in work and which meetings it is done with.
 
 If the child dies, it is started again: the meetings handed to it and not reported done are
 handed over again, and its start-up sweep finds whatever else it had (jobs in flight are in
-the ledger). SIGTERM or SIGINT to either process stops both gracefully: the child stops
-taking work, lets calls in progress finish, leaves jobs in flight in the ledger.
+the ledger). SIGTERM to the HTTP process stops both gracefully: the child stops taking work,
+lets calls in progress finish, leaves jobs in flight in the ledger. The child ignores SIGINT
+(Ctrl-C reaches the whole group: the HTTP process stops it in order) and stops gracefully on
+a SIGTERM of its own; the HTTP process waits a moment for its own before restarting it.
 """
 
 from __future__ import annotations
