@@ -140,25 +140,28 @@ def _ack_breakdown(metrics_text: str, metric: str = "ack") -> dict[str, Any]:
     return out
 
 
-def _post(client: httpx.Client, url: str, body: bytes, good: bool) -> tuple[float, int]:
+def _post(client: httpx.Client, url: str, body: bytes, good: bool) -> tuple[float, int, str]:
     timestamp = str(int(time.time() * 1000))
     signature = sign(SECRET if good else "not-the-secret", timestamp, body)
     started = time.perf_counter()
     response = client.post(url, content=body, headers={
         "content-type": "application/json", "x-zm-request-timestamp": timestamp,
         "x-zm-signature": signature})
-    return (time.perf_counter() - started) * 1000, response.status_code
+    ms = (time.perf_counter() - started) * 1000
+    answer = response.json().get("status", response.json().get("error", "")) \
+        if response.headers.get("content-type", "").startswith("application/json") else ""
+    return ms, response.status_code, str(answer)
 
 
 def _burst_client(url: str, plan: list[tuple[bytes, bool]], clients: int) -> list[Any]:
     """In a child process: POST every delivery from ``clients`` threads, timing each."""
     local = threading.local()
 
-    def deliver(item: tuple[bytes, bool]) -> tuple[float, int, bool]:
+    def deliver(item: tuple[bytes, bool]) -> tuple[float, int, bool, str]:
         if not hasattr(local, "client"):
             local.client = httpx.Client(timeout=30.0)
-        ms, code = _post(local.client, url, item[0], item[1])
-        return ms, code, item[1]
+        ms, code, answer = _post(local.client, url, item[0], item[1])
+        return ms, code, item[1], answer
 
     with ThreadPoolExecutor(clients) as pool:
         return list(pool.map(deliver, plan))
@@ -189,7 +192,7 @@ def run_burst(deliveries: int = 1000, *, clients: int = 32, seed: int = 0) -> di
             groups = _ack_breakdown(metrics_text, "event_group")
             completed = loop.wait_completed(n_valid, timeout=900.0)
             all_done_s = time.monotonic() - started
-            acks = [ms for ms, _, _ in results]
+            acks = [ms for ms, _, _, _ in results]
             with loop.ledger() as ledger:
                 rows = ledger.rows()
                 deliveries_recorded = ledger.event_deliveries()
@@ -199,13 +202,16 @@ def run_burst(deliveries: int = 1000, *, clients: int = 32, seed: int = 0) -> di
                 "deliveries": deliveries, "valid_recordings": n_valid, "duplicates": n_dup,
                 "bad_signatures": n_bad, "clients": clients,
                 "ack_ms": {"p50": round(_percentile(acks, 0.50), 2),
+                           "p95": round(_percentile(acks, 0.95), 2),
                            "p99": round(_percentile(acks, 0.99), 2),
                            "max": round(max(acks), 2), "goal_p99": ACK_GOAL_MS},
                 "service_ack_stages": breakdown,
                 "event_group_commits": groups,
-                "status_codes": {str(c): sum(1 for _, code, _ in results if code == c)
-                                 for c in sorted({code for _, code, _ in results})},
-                "bad_signatures_refused": sum(1 for _, code, good in results
+                "status_codes": {str(c): sum(1 for _, code, _, _ in results if code == c)
+                                 for c in sorted({code for _, code, _, _ in results})},
+                "answers": {a: sum(1 for *_, answer in results if answer == a)
+                            for a in sorted({answer for *_, answer in results})},
+                "bad_signatures_refused": sum(1 for _, code, good, _ in results
                                               if not good and code == 401),
                 "bad_signature_rows_recorded": len(bad_recorded),
                 "events_recorded": len(deliveries_recorded),
@@ -280,9 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     deliveries = 100 if args.quick else args.deliveries
-    report = {"date": date.today().isoformat(),
+    report = {"date": date.today().isoformat(), "load_before": os.getloadavg(),
               "burst": run_burst(deliveries, clients=args.clients),
               "latency": None if args.burst_only else run_latency(3 if args.quick else 10)}
+    report["load_after"] = os.getloadavg()
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
