@@ -85,6 +85,9 @@ class FakeRemote:
     def in_work(self) -> int:
         return len(self.offers)
 
+    def problem(self) -> str | None:
+        return None if self.started else "the engine's process is starting"
+
     def start(self) -> None:
         self.started = True
 
@@ -97,7 +100,10 @@ def test_with_the_engine_in_another_process_the_http_side_records_and_hands_over
     h = Harness(tmp_path)
     remote = FakeRemote()
     h.service.remote = remote
+    assert h.client.get("/healthz").json()["problems"] == {
+        "engine": "the engine's process is starting"}
     h.service.start()
+    assert h.client.get("/healthz").status_code == 200
     assert h.post_zoom(completed_event()).json() == {"status": "accepted"}
     assert h.post_zoom(completed_event()).json() == {"status": "duplicate"}
     reply = h.client.post("/assemblyai/webhook", json={"transcript_id": "t1",

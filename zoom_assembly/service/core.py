@@ -53,6 +53,7 @@ class EngineLink(Protocol):
     def offer(self, event: str, recordings: MeetingRecordings, announced: float) -> None: ...
     def callback(self, transcript_id: str, received: float) -> None: ...
     def in_work(self) -> int: ...
+    def problem(self) -> str | None: ...  # why it cannot work right now (for /healthz)
     def start(self) -> None: ...
     def stop(self, timeout: float | None = 30.0) -> None: ...
 
@@ -352,7 +353,8 @@ class Service:
 
     # -- what the operator sees -----------------------------------------------------------------
     def health(self) -> Reply:
-        """200 when the ledger answers and the credentials work (checked once a minute)."""
+        """200 when the ledger answers, the credentials work (checked once a minute) and the
+        engine's process is up."""
         problems: dict[str, str] = {}
         try:
             self.ledger.counts()
@@ -363,6 +365,9 @@ class Service:
             self._credentials = (now, self._check_credentials())
         if self._credentials[1]:
             problems["credentials"] = self._credentials[1]
+        engine = self.remote.problem() if self.remote is not None else None
+        if engine:
+            problems["engine"] = engine
         if problems:
             return Reply(503, {"status": "unhealthy", "problems": problems})
         return Reply(200, {"status": "ok"})

@@ -169,6 +169,13 @@ class EngineProcess:
     def in_work(self) -> int:
         return self._in_work
 
+    def problem(self) -> str | None:
+        if self._stopping.is_set():
+            return "the service is stopping"
+        if not self.ready.is_set():  # what is offered meanwhile waits in the pipe
+            return "the engine's process is starting"
+        return None
+
     def start(self) -> None:
         self._spawn()
         for target, name in ((self._send_loop, "engine-send"), (self._receive_loop,
@@ -250,6 +257,7 @@ class EngineProcess:
 
     def _restart(self) -> bool:
         """The child ended: start another unless stopping. False when stopping."""
+        self.ready.clear()
         process = self.process
         if process is not None:
             process.join(self.spec.stop_timeout)
