@@ -20,10 +20,12 @@ UUID = "UaOnHojhRZueVNCVcK8lEA=="
 FILE = f"m4a-{UUID}"
 
 
-def transcript_event() -> dict[str, Any]:
+def transcript_event(*, only_text: bool = False) -> dict[str, Any]:
     files = [recording_file(meeting_uuid=UUID, file_id=FILE),
              recording_file("TRANSCRIPT", "audio_transcript", file_id=f"vtt-{UUID}",
                             meeting_uuid=UUID)]
+    if only_text:  # the event may list the new transcript file alone
+        files = files[1:]
     obj = meeting(files, uuid=UUID)
     obj["host_email"] = "host@example.com"
     return {"event": TRANSCRIPT_COMPLETED, "event_ts": int(NOW * 1000),
@@ -228,3 +230,28 @@ def test_a_meeting_offered_again_while_it_runs_without_news_is_not_run_again(
     finally:
         h.service.stop()
     assert h.runs == [[UUID]]
+
+
+def test_transcript_only_event_runs_the_meeting_with_the_files_announced_before(
+        tmp_path: Path) -> None:
+    hold = threading.Event()
+    h = Harness(tmp_path, hold=hold)
+    offered: list[Any] = []
+    original = h.service.worker.offer
+    h.service.worker.offer = (  # type: ignore[method-assign]
+        lambda rec, **kw: offered.append(rec) or original(rec, **kw))
+    _row(h.ledger, "pending")  # e.g. waiting for Zoom's text under --source zoom
+    h.post_zoom(completed_event())
+    h.post_zoom(transcript_event(only_text=True))
+    assert [sorted(f.id for f in r.files) for r in offered] == [
+        [FILE], [FILE, f"vtt-{UUID}"]]  # the audio file kept, Zoom's transcript added
+
+
+def test_transcript_only_event_before_any_announcement_waits_for_the_recording(
+        tmp_path: Path) -> None:
+    h = Harness(tmp_path)
+    log = _logged(h)
+    h.post_zoom(transcript_event(only_text=True))
+    assert h.service.worker.in_work() == 0
+    assert any("before its recording was announced" in n for n in log.notices())
+    assert h.service.metrics.value("zoom_transcript_events", outcome="waiting_for_audio") == 1

@@ -39,6 +39,7 @@ from .zoom_transcript import TRANSCRIPT_COMPLETED, zoom_transcript_arrived
 URL_VALIDATION = "endpoint.url_validation"
 RECORDING_EVENTS = ("recording.completed", TRANSCRIPT_COMPLETED)
 ZOOM_PATH = "/zoom/webhook"
+ANNOUNCED_MEMORY = 5000  # meetings whose last recording.completed is kept (the newest)
 ASSEMBLYAI_PATH = "/assemblyai/webhook"
 
 # Builds the engine for one batch from the sleep its scheduler uses and the sink it reports to.
@@ -174,6 +175,7 @@ class Service:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._announced: dict[str, float] = {}  # meeting uuid -> when its event came
+        self._last_announced: dict[str, MeetingRecordings] = {}  # uuid -> its last event
         self._called_back: dict[str, float] = {}  # file id -> when its callback came
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
@@ -255,13 +257,24 @@ class Service:
         """The engine's side of an announced meeting (``announced``: when its event came,
         on the monotonic clock, which processes on one machine share)."""
         again = False
+        uuid = recordings.meeting.uuid
         if event == TRANSCRIPT_COMPLETED:
+            with self._lock:
+                earlier = self._last_announced.get(uuid)
             verdict = zoom_transcript_arrived(
                 self.ledger, recordings, self._sink,
-                lambda outcome: self.metrics.count("zoom_transcript_events", outcome=outcome))
-            if not verdict.run:
+                lambda outcome: self.metrics.count("zoom_transcript_events", outcome=outcome),
+                earlier=earlier)
+            if not verdict.run or verdict.recordings is None:
                 return
+            recordings = verdict.recordings
             again = True  # a batch running it now may have decided before Zoom's text came
+        else:
+            with self._lock:  # what a transcript-only event later runs with
+                self._last_announced.pop(uuid, None)  # the newest last, the oldest dropped
+                self._last_announced[uuid] = recordings
+                while len(self._last_announced) > ANNOUNCED_MEMORY:
+                    self._last_announced.pop(next(iter(self._last_announced)))
         with self._lock:
             self._announced.setdefault(recordings.meeting.uuid, announced)
         self.worker.offer(recordings, again=again)
