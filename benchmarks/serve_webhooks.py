@@ -196,7 +196,10 @@ def run_burst(deliveries: int = 1000, *, clients: int = 32, seed: int = 0) -> di
             with loop.ledger() as ledger:
                 rows = ledger.rows()
                 deliveries_recorded = ledger.event_deliveries()
-            submissions = loop.emu.stats()["submissions"]
+            stats = loop.emu.stats()
+            submissions = stats["submissions"]
+            restarts = [line.rsplit(" ", 1)[1] for line in httpx.get(f"{loop.url}/metrics")
+                        .text.splitlines() if line.startswith("transcribe_zoom_engine_restarts")]
             bad_recorded = [r for r in rows if r.meeting_uuid in set(bad)]
             return {
                 "deliveries": deliveries, "valid_recordings": n_valid, "duplicates": n_dup,
@@ -219,6 +222,10 @@ def run_burst(deliveries: int = 1000, *, clients: int = 32, seed: int = 0) -> di
                 "completed": completed,
                 "submitted_files": len(submissions),
                 "max_submissions_per_file": max(submissions.values(), default=0),
+                # More files than recordings: resubmissions after failed jobs (by status here)
+                # under another audio URL, or an engine restart; these say which.
+                "emulator_jobs_by_status": stats["jobs"]["by_status"],
+                "engine_restarts": int(restarts[0]) if restarts else 0,
                 "exactly_once": (completed == n_valid and len(submissions) == n_valid
                                  and max(submissions.values(), default=0) == 1),
                 "burst_seconds": round(burst_s, 2),
