@@ -132,7 +132,10 @@ def test_a_killed_engine_process_is_started_again_and_nothing_is_paid_twice(
         process = subprocess.Popen(
             [sys.executable, "-m", "zoom_assembly", "serve", "--port", str(port), "--out",
              str(out), "--public-url", url, "--poll-speed", str(SPEED), "--poll-interval",
-             "0.05", "--safety-poll", "1"],
+             "0.05", "--safety-poll", "1",
+             # No language probes: a probe cut short by the kill is probed again (30 s
+             # billed twice, the pay policy's affair); this test is about full jobs.
+             "--source", "assemblyai"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         engines: list[int] = []
         try:
