@@ -51,3 +51,40 @@ def test_callback_comes_after_the_job_ended_with_the_delay_knob(zoom: Zoom,
     assert done["status"] == "completed"
     assert _calls(aai) == []  # the job is done, its callback still on its way
     assert _until(lambda: len(_calls(aai)) == 1)
+
+
+def _transcribe_to(aai: Assembly, zoom: Zoom, tag: str, answers: str) -> dict[str, Any]:
+    return aai.transcribe(handoff_url(zoom, tag),
+                          webhook_url=f"{aai.emu.base_url}/_emulator/webhook-sink?answer="
+                                      f"{answers}",
+                          webhook_auth_header_name="X-Secret", webhook_auth_header_value="s")
+
+
+def test_failed_callback_is_sent_again_until_a_2xx(zoom: Zoom, aai: Assembly) -> None:
+    aai.emu.settings.webhook_time_scale = 0.001  # AssemblyAI's 10 s apart -> 10 ms
+    done = _transcribe_to(aai, zoom, "spanish", "500,503")
+    assert _until(lambda: len(_calls(aai)) == 3)
+    assert [c["answered"] for c in _calls(aai)] == [500, 503, 200]
+    assert {c["body"]["transcript_id"] for c in _calls(aai)} == {done["id"]}
+    assert _until(lambda: aai.get(f"/v2/transcript/{done['id']}").json()["webhook_status_code"]
+                  == 200)
+
+
+def test_callback_answered_4xx_is_not_sent_again(zoom: Zoom, aai: Assembly) -> None:
+    aai.emu.settings.webhook_time_scale = 0.001
+    done = _transcribe_to(aai, zoom, "spanish", "503,401")
+    assert _until(lambda: len(_calls(aai)) == 2)
+    later = _transcribe(aai, zoom, "german")  # ends after any third attempt would have come
+    assert _until(lambda: len(_calls(aai)) == 3)
+    assert [c["body"]["transcript_id"] for c in _calls(aai)] == [done["id"], done["id"],
+                                                               later["id"]]
+
+
+def test_callback_gives_up_after_ten_attempts(zoom: Zoom, aai: Assembly) -> None:
+    aai.emu.settings.webhook_time_scale = 0.001
+    done = _transcribe_to(aai, zoom, "spanish", ",".join(["503"] * 12))
+    assert _until(lambda: len(_calls(aai)) == 10)
+    later = _transcribe(aai, zoom, "german")
+    assert _until(lambda: len(_calls(aai)) == 11)
+    assert [c["body"]["transcript_id"] for c in _calls(aai)].count(done["id"]) == 10
+    assert later["id"] != done["id"]

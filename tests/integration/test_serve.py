@@ -56,7 +56,7 @@ def start_loop(tmp_path: Path) -> Iterator[Callable[..., Loop]]:
     stack: list[Any] = []
 
     def start(*, public_url: bool = True, safety_poll: float = 300.0, sweep: bool = False,
-              **subscription: Any) -> Loop:
+              rules: Any = None, **subscription: Any) -> Loop:
         emu = Emulator(scenario=Scenario.builtin(), speed=SPEED, concurrency=5).start()
         stack.append(emu.stop)
         settings = load_settings(environ=emu.env(), use_env_file=False)
@@ -73,7 +73,7 @@ def start_loop(tmp_path: Path) -> Iterator[Callable[..., Loop]]:
         # The public URL is only known once the socket is bound: the config reads it late.
         config = ServiceConfig(zoom_secret=Secret(SECRET), public_url=None,
                                safety_poll=safety_poll, sweep_every=0)
-        service = build_service(clients, ledger, options, config, sweep=sweep)
+        service = build_service(clients, ledger, options, config, sweep=sweep, rules=rules)
         server = BackgroundServer(service)
         holder["server"] = server
         if public_url:
@@ -123,7 +123,7 @@ def test_announced_recordings_are_transcribed_once_each_through_callbacks(
 
 def test_a_failed_delivery_is_retried_on_zooms_schedule(start_loop: Any) -> None:
     loop = start_loop()
-    original = loop.service.zoom_delivery
+    original = loop.service.zoom_check
     calls: list[int] = []
 
     def flaky(*args: Any) -> Any:
@@ -133,7 +133,7 @@ def test_a_failed_delivery_is_retried_on_zooms_schedule(start_loop: Any) -> None
             return Reply(503, {"error": "busy"})
         return original(*args)
 
-    loop.service.zoom_delivery = flaky  # type: ignore[method-assign]
+    loop.service.zoom_check = flaky  # type: ignore[method-assign]
     loop.emu.complete_recording("english")
     assert loop.until(lambda: len(loop.completed()) == 1)
     attempts = [(d["attempt"], d["status_code"]) for d in loop.emu.zoom_webhook_deliveries()]
@@ -173,3 +173,96 @@ def test_a_bad_signature_is_refused_and_nothing_is_transcribed(start_loop: Any) 
     assert reply.status_code == 401
     assert loop.ledger.event_deliveries() == {}
     assert loop.ledger.rows() == []
+
+
+def test_callbacks_sent_again_after_failures_and_twice_are_harmless(start_loop: Any) -> None:
+    """AssemblyAI sends a failed callback again (10 s apart, time-scaled here) and sometimes
+    twice: the recording is still paid for and written once."""
+    loop = start_loop(safety_poll=300.0)
+    loop.emu.settings.webhook_time_scale = 0.001
+    loop.emu.settings.webhook_duplicate_rate = 1.0
+    original = loop.service.assemblyai_callback
+    answered: list[int] = []
+
+    def failing_twice(*args: Any) -> Any:
+        from zoom_assembly.service import Reply
+
+        reply = Reply(503, {"error": "busy"}) if len(answered) < 2 else original(*args)
+        answered.append(reply.status)
+        return reply
+
+    loop.service.assemblyai_callback = failing_twice  # type: ignore[method-assign]
+    loop.emu.complete_recording("english")
+    assert loop.until(lambda: len(loop.completed()) == 1)
+    assert loop.until(lambda: len(answered) == 4)  # 503, 503, 200 and the duplicate's 200
+    assert answered == [503, 503, 200, 200]
+    assert sorted(loop.submissions().values()) == [1]
+    assert loop.service.metrics.value("recordings_done", status="completed") == 1
+    # The safety poll is 300 s: only a callback sent again can have finished it this soon.
+    assert loop.service.metrics.value("assemblyai_callbacks", result="matched") >= 1
+
+
+def _post_event(loop: Loop, body: bytes) -> httpx.Response:
+    import time
+
+    from zoom_assembly.emulator.zoom_webhooks import sign
+
+    timestamp = str(int(time.time() * 1000))
+    return httpx.post(f"{loop.server.url}/zoom/webhook", content=body, headers={
+        "content-type": "application/json", "x-zm-request-timestamp": timestamp,
+        "x-zm-signature": sign(SECRET, timestamp, body)})
+
+
+def _event(loop: Loop, tag: str, event: str, *, without_transcript: bool = False) -> bytes:
+    import json
+
+    body = json.loads(loop.emu.state.zoom_webhooks.event_body(loop.emu.scenario.find(tag),
+                                                               event))
+    if without_transcript:  # Zoom's transcript is made after the recording: not there yet
+        files = body["payload"]["object"]["recording_files"]
+        body["payload"]["object"]["recording_files"] = [
+            f for f in files if f["file_type"] not in ("TRANSCRIPT", "CC")]
+    return json.dumps(body).encode()
+
+
+def test_zoom_transcript_arriving_later_is_used_for_a_recording_waiting_for_it(
+        start_loop: Any) -> None:
+    from zoom_assembly.pipeline.pay_policy import PayRules
+
+    loop = start_loop(rules=PayRules.from_flags(source="zoom"))
+    english = loop.emu.scenario.find("english")
+    assert _event_reply(loop, _event(loop, "english", "recording.completed",
+                                     without_transcript=True)) == "accepted"
+    assert loop.until(lambda: any(r.decision_reason == "waiting for Zoom's transcript or "
+                                  "captions" for r in loop.ledger.rows(["pending"])))
+    assert loop.until(lambda: loop.service.worker.in_work() == 0)
+    assert _event_reply(loop, _event(loop, "english", "recording.transcript_completed")) \
+        == "accepted"
+    assert loop.until(lambda: len(loop.completed()) == 1)
+    [row] = loop.completed()
+    assert row.meeting_uuid == english.uuid and row.transcript_source == "zoom_transcript"
+    assert loop.submissions() == {}  # nothing paid for
+
+
+def test_zoom_transcript_of_a_recording_already_transcribed_is_left_alone(
+        start_loop: Any) -> None:
+    from zoom_assembly.pipeline.pay_policy import PayRules
+    from zoom_assembly.service.zoom_transcript import LEFT_ALONE_NOTE
+
+    loop = start_loop(rules=PayRules.from_flags(source="assemblyai"))
+    loop.emu.complete_recording("english")
+    assert loop.until(lambda: len(loop.completed()) == 1)
+    assert loop.until(lambda: loop.service.worker.in_work() == 0)
+    assert _event_reply(loop, _event(loop, "english", "recording.transcript_completed")) \
+        == "accepted"
+    assert loop.until(lambda: LEFT_ALONE_NOTE in (loop.completed()[0].decision_reason or ""))
+    [row] = loop.completed()
+    assert row.transcript_source == "assemblyai"
+    assert sorted(loop.submissions().values()) == [1]
+    assert loop.service.metrics.value("zoom_transcript_events", outcome="left_alone") == 1
+
+
+def _event_reply(loop: Loop, body: bytes) -> str:
+    reply = _post_event(loop, body)
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["status"])

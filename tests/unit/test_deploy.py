@@ -35,6 +35,7 @@ def test_systemd_unit_runs_serve_on_loopback_with_options_the_cli_accepts() -> N
     assert params["host"] == "127.0.0.1"
     assert params["public_url"].startswith("https://")
     assert "KillSignal=SIGTERM" in unit
+    assert "KillMode=mixed" in unit  # the service stops its engine process itself
 
 
 def test_dockerfile_runs_serve_with_options_the_cli_accepts() -> None:

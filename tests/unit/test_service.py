@@ -199,7 +199,7 @@ def test_recording_completed_is_recorded_and_queued_with_its_download_token(
     h = Harness(tmp_path, hold=hold)
     offered: list[Any] = []
     original = h.service.worker.offer
-    h.service.worker.offer = lambda rec: offered.append(rec) or original(rec)  # type: ignore
+    h.service.worker.offer = lambda rec, **kw: offered.append(rec) or original(rec, **kw)  # type: ignore
     reply = h.post_zoom(completed_event(token="dl-token-123"))
     assert reply.status_code == 200
     assert reply.json() == {"status": "accepted"}

@@ -25,3 +25,10 @@ class JsonLog:
         with self._lock:
             self.stream.write(line + "\n")
             self.stream.flush()
+
+
+def stderr_log() -> JsonLog:
+    """The log of ``serve``'s engine process (built there: a stream cannot be pickled)."""
+    import sys
+
+    return JsonLog(sys.stderr)

@@ -302,11 +302,15 @@ async def control_scenario(request: Request) -> Response:
 
 
 async def control_webhook_sink(request: Request) -> Response:
-    """A webhook receiver for tests: POST records the call, GET lists the calls."""
+    """A webhook receiver for tests: POST records the call, GET lists the calls. With
+    ``?answer=503,401`` the first POSTs are answered with those codes (then 200)."""
     st = _st(request)
     if request.method == "POST":
-        st.webhooks.append({"headers": dict(request.headers), "body": await request.json()})
-        return JSONResponse({"received": True})
+        answers = [int(c) for c in request.query_params.get("answer", "").split(",") if c]
+        code = answers[len(st.webhooks)] if len(st.webhooks) < len(answers) else 200
+        st.webhooks.append({"headers": dict(request.headers), "body": await request.json(),
+                            "answered": code})
+        return JSONResponse({"received": code < 300}, status_code=code)
     return JSONResponse(st.webhooks)
 
 

@@ -268,14 +268,27 @@ class JobManager:
         if name and value is not None:
             headers[str(name)] = str(value)
         for _ in range(copies):
+            await self._deliver(job, str(url), headers)
+
+    async def _deliver(self, job: Job, url: str, headers: dict[str, str]) -> None:
+        """One callback, retried like AssemblyAI: until a 2xx, a 4xx (failed for good) or
+        ``webhook_attempts`` attempts, ``webhook_retry_seconds`` apart (time-scaled)."""
+        settings = self.st.settings
+        assert self._client is not None
+        for attempt in range(max(1, settings.webhook_attempts)):
+            if attempt:
+                await asyncio.sleep(settings.webhook_retry_seconds * settings.webhook_time_scale)
             try:
                 response = await self._client.post(
-                    str(url), json={"transcript_id": job.id, "status": job.status},
-                    headers=headers)
+                    url, json={"transcript_id": job.id, "status": job.status}, headers=headers,
+                    timeout=settings.webhook_timeout_seconds)
                 job.webhook_status_code = response.status_code
             except httpx.HTTPError:
                 job.webhook_status_code = None
             job.webhook_calls += 1
+            code = job.webhook_status_code
+            if code is not None and (200 <= code < 300 or 400 <= code < 500):
+                return
 
     # -- bookkeeping ---------------------------------------------------------------------------
 

@@ -98,6 +98,12 @@ class AssemblySettings:
     webhook_duplicate_rate: float = 0.0
     webhook_drop_rate: float = 0.0
     webhook_seed: int = 0
+    # A callback that fails (no answer, 5xx, no 2xx within the timeout) is sent again, as
+    # AssemblyAI does: up to 10 attempts in all, 10 s apart; a 4xx ends it at once.
+    webhook_attempts: int = 10
+    webhook_retry_seconds: float = 10.0
+    webhook_time_scale: float = 1.0  # 0.001 turns the 10 s between attempts into 10 ms
+    webhook_timeout_seconds: float = 10.0
 
 
 @dataclass

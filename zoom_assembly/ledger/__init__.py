@@ -8,7 +8,7 @@ or machines, ``--ledger postgresql://user@host/db``); ``location`` picks one.
 """
 
 from .leases import DEFAULT_LEASE_SECONDS, LEASE_ENV
-from .location import LEDGER_ENV, is_postgres, ledger_location, open_ledger
+from .location import LEDGER_ENV, is_postgres, ledger_location, open_ledger, open_location
 from .machine import Ledger
 from .rows import (
     MAX_MESSAGE_CHARS,
@@ -42,6 +42,7 @@ __all__ = [
     "ledger_location",
     "ledger_path",
     "open_ledger",
+    "open_location",
     "scrub",
     "url_key",
 ]

@@ -60,11 +60,26 @@ def open_ledger(
 ) -> Ledger:
     """Open the ledger ``url`` names (see :func:`ledger_location`); ``readonly`` for
     ``status``: nothing is created or changed. The lease options are :class:`Ledger`'s."""
-    where = ledger_location(url, out_dir)
+    return open_location(ledger_location(url, out_dir), readonly=readonly,
+                         lease_seconds=lease_seconds, renew_every=renew_every, wall=wall)
+
+
+def open_location(
+    where: Path | str,
+    *,
+    readonly: bool = False,
+    busy_timeout: float = 30.0,
+    lease_seconds: float | None = None,
+    renew_every: float | None = None,
+    wall: Callable[[], float] = time.time,
+) -> Ledger:
+    """Open a ledger :func:`ledger_location` resolved: a SQLite file (``busy_timeout`` is
+    its lock wait) or a PostgreSQL URL."""
     store = None
     if not isinstance(where, Path):
         from .postgres import PostgresStore
 
         store = PostgresStore(where, readonly=readonly)
     return Ledger(where if isinstance(where, Path) else None, store=store, readonly=readonly,
-                  lease_seconds=lease_seconds, renew_every=renew_every, wall=wall)
+                  busy_timeout=busy_timeout, lease_seconds=lease_seconds,
+                  renew_every=renew_every, wall=wall)

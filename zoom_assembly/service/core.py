@@ -7,23 +7,35 @@ A sweep over the last days, through backfill's listing, catches what no event an
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from ..errors import TranscribeZoomError
 from ..events import Event, EventSink, Notice, RecordingDone, discard
 from ..ledger import Ledger, Row
-from ..pipeline import Pipeline, Selection
 from ..redact import Secret
 from ..zoom import MeetingRecordings
 from ..zoom.recordings import parse_meeting
+from .config import (
+    ANNOUNCED_MEMORY,
+    ASSEMBLYAI_PATH,
+    RECORDING_EVENTS,
+    URL_VALIDATION,
+    ZOOM_PATH,
+    Announced,
+    EngineFactory,
+    EngineLink,
+    Listing,
+    Reply,
+    ServiceConfig,
+    ServiceScope,
+    _Hidden,
+    event_key,
+)
+from .intake import EventRecorder
 from .metrics import Metrics
 from .signatures import (
     ASSEMBLYAI_AUTH_HEADER,
@@ -33,88 +45,19 @@ from .signatures import (
     zoom_rejection,
 )
 from .worker import ServiceWorker
+from .zoom_transcript import TRANSCRIPT_COMPLETED, zoom_transcript_arrived
 
-URL_VALIDATION = "endpoint.url_validation"
-RECORDING_EVENTS = ("recording.completed", "recording.transcript_completed")
-ZOOM_PATH = "/zoom/webhook"
-ASSEMBLYAI_PATH = "/assemblyai/webhook"
-
-# Builds the engine for one batch from the sleep its scheduler uses and the sink it reports to.
-EngineFactory = Callable[[Callable[[float], None], EventSink], Pipeline]
-Listing = Callable[[Selection], Iterable[MeetingRecordings]]
-
-
-@dataclass(frozen=True)
-class ServiceScope:
-    """Whose recordings the service transcribes: the same filters as backfill."""
-
-    users: tuple[str, ...] = ()
-    all_users: bool = False
-    account: bool = False
-    topic: re.Pattern[str] | None = None
-    min_duration_minutes: int = 0
-
-    def __post_init__(self) -> None:
-        self.selection(date(2000, 1, 1), date(2000, 1, 1))  # one clear error for a bad scope
-
-    def selection(self, start: date, end: date) -> Selection:
-        return Selection(start=start, end=end, users=self.users, all_users=self.all_users,
-                         account=self.account, topic=self.topic,
-                         min_duration_minutes=self.min_duration_minutes)
-
-    def accepts(self, recordings: MeetingRecordings) -> bool:
-        """An announced meeting is in scope: its host among ``users`` (when given), its
-        topic and duration passing the filters."""
-        if self.users:
-            host = {(recordings.meeting.host_email or "").lower(),
-                    (recordings.meeting.host_id or "").lower()} - {""}
-            if not host & {u.lower() for u in self.users}:
-                return False
-        return self.selection(date(2000, 1, 1), date(2000, 1, 1)).accepts(recordings)
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    zoom_secret: Secret
-    public_url: str | None = None  # where Zoom and AssemblyAI reach this service
-    scope: ServiceScope = field(default_factory=lambda: ServiceScope(all_users=True))
-    sweep_every: float = 600.0  # seconds between reconciliation sweeps (0: never)
-    sweep_days: int = 2  # how many days back a sweep looks
-    safety_poll: float = 300.0  # seconds between status checks when callbacks are expected
-    # Batches running at once: a meeting announced while every slot is busy waits for one
-    # job's time (measured: 4 slots put 2.25 s on a trickle of 10 events, 16 slots 0.15 s).
-    max_batches: int = 16
-
-    @property
-    def callback_url(self) -> str | None:
-        return f"{self.public_url.rstrip('/')}{ASSEMBLYAI_PATH}" if self.public_url else None
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Mapping[str, Any]
-
-
-class _Hidden(str):
-    """A request field value that never shows itself in a repr (the callback secret)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "'********'"
-
-
-def event_key(event: str, recordings: MeetingRecordings) -> str:
-    """The identity of one event, the same for every delivery of it."""
-    files = sorted(f.id for f in (*recordings.files, *recordings.participant_files))
-    text = "\n".join([event, recordings.meeting.uuid, *files])
-    return hashlib.sha256(text.encode()).hexdigest()
+__all__ = ["ASSEMBLYAI_PATH", "ZOOM_PATH", "Announced", "EngineLink", "Reply", "Service",
+           "ServiceConfig", "ServiceScope", "event_key"]
 
 
 class Service:
     """The webhooks' handlers, the sweep, and the state ``/``, ``/healthz`` and ``/metrics``
-    show. The engine and the ledger do the work; this class only routes to them."""
+    show. The engine and the ledger do the work; this class only routes to them.
+
+    With ``remote`` (what ``serve`` runs) this is the HTTP side only: it verifies, records
+    the event and hands the meeting to the engine's process, which runs a Service of its own
+    (no ``remote``) whose worker and sweep do the work. Without it, both sides run here."""
 
     def __init__(
         self,
@@ -127,11 +70,18 @@ class Service:
         sink: EventSink = discard,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
+        callback_secret: Secret | None = None,
+        remote: EngineLink | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
-        self.metrics = Metrics()
-        self.callback_secret = new_callback_secret()
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.callback_secret = callback_secret or new_callback_secret()
+        self.remote = remote
+        self.recorder = EventRecorder(
+            ledger, observe=lambda stage, seconds: self.metrics.histogram(
+                "event_group", seconds, stage=stage))
         self._list_meetings = list_meetings
         self._check_credentials = check_credentials
         self._credentials: tuple[float, str | None] | None = None
@@ -140,6 +90,7 @@ class Service:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._announced: dict[str, float] = {}  # meeting uuid -> when its event came
+        self._last_announced: dict[str, MeetingRecordings] = {}  # uuid -> its last event
         self._called_back: dict[str, float] = {}  # file id -> when its callback came
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
@@ -157,7 +108,18 @@ class Service:
 
     # -- Zoom -----------------------------------------------------------------------------------
     def zoom_delivery(self, body: bytes, timestamp: str | None, signature: str | None) -> Reply:
-        """One POST to the Zoom endpoint: 401 and nothing recorded unless genuine and fresh."""
+        """One POST to the Zoom endpoint: 401 and nothing recorded unless genuine and fresh.
+        (The app runs the same steps without a thread: :meth:`zoom_check`, the recorder's
+        ``arecord``, :meth:`zoom_recorded`.)"""
+        step = self.zoom_check(body, timestamp, signature)
+        if isinstance(step, Reply):
+            return step
+        return self.zoom_recorded(step, self.recorder.record(step.row))
+
+    def zoom_check(self, body: bytes, timestamp: str | None,
+                   signature: str | None) -> Reply | Announced:
+        """Verify and read a delivery: the reply when there is nothing to record, else the
+        announced meeting and the ledger row of its event."""
         reason = zoom_rejection(self.config.zoom_secret, timestamp, signature, body,
                                 now=self._clock)
         if reason is not None:
@@ -186,19 +148,55 @@ class Service:
         token = payload.get("download_token")
         recordings = parse_meeting({**meeting, "download_access_token": token})
         event_ts = payload.get("event_ts")
-        first = self.ledger.record_event(
+        return Announced(event, recordings, (
             event_key(event, recordings), event, recordings.meeting.uuid,
-            event_ts if isinstance(event_ts, int) else None)
+            event_ts if isinstance(event_ts, int) else None))
+
+    def zoom_recorded(self, announced: Announced, first: bool) -> Reply:
+        """The answer once the event is in the ledger: the meeting handed to the engine
+        unless this was a duplicate delivery or the meeting is out of scope."""
         if not first:
             self.metrics.count("webhook_events_duplicate")
             return Reply(200, {"status": "duplicate"})
+        recordings = announced.recordings
         if not self.config.scope.accepts(recordings):
             self.metrics.count("webhook_events_out_of_scope")
             return Reply(200, {"status": "out_of_scope"})
-        with self._lock:
-            self._announced.setdefault(recordings.meeting.uuid, self._monotonic())
-        self.worker.offer(recordings)
+        if self.remote is not None:
+            self.remote.offer(announced.event, recordings, self._monotonic())
+        else:
+            self.accept(announced.event, recordings, self._monotonic())
         return Reply(200, {"status": "accepted"})
+
+    def accept(self, event: str, recordings: MeetingRecordings, announced: float) -> None:
+        """The engine's side of an announced meeting (``announced``: when its event came,
+        on the monotonic clock, which processes on one machine share)."""
+        again = False
+        uuid = recordings.meeting.uuid
+        if event == TRANSCRIPT_COMPLETED:
+            with self._lock:
+                earlier = self._last_announced.get(uuid)
+            verdict = zoom_transcript_arrived(
+                self.ledger, recordings, self._sink,
+                lambda outcome: self.metrics.count("zoom_transcript_events", outcome=outcome),
+                earlier=earlier)
+            if not verdict.run or verdict.recordings is None:
+                return
+            recordings = verdict.recordings
+            again = True  # a batch running it now may have decided before Zoom's text came
+        else:
+            with self._lock:  # what a transcript-only event later runs with
+                self._last_announced.pop(uuid, None)  # the newest last, the oldest dropped
+                self._last_announced[uuid] = recordings
+                while len(self._last_announced) > ANNOUNCED_MEMORY:
+                    self._last_announced.pop(next(iter(self._last_announced)))
+        with self._lock:
+            self._announced.setdefault(recordings.meeting.uuid, announced)
+        self.worker.offer(recordings, again=again)
+
+    def in_work(self) -> int:
+        """Meetings queued or being transcribed (by the engine's process, with ``remote``)."""
+        return self.remote.in_work() if self.remote is not None else self.worker.in_work()
 
     # -- AssemblyAI -----------------------------------------------------------------------------
     def assemblyai_callback(self, body: bytes, auth: str | None) -> Reply:
@@ -214,6 +212,14 @@ class Service:
         except (ValueError, KeyError, TypeError, AssertionError):
             self.metrics.count("assemblyai_callbacks", result="bad_body")
             return Reply(400, {"error": "bad_body"})
+        if self.remote is not None:
+            self.remote.callback(transcript_id, self._monotonic())
+        else:
+            self.engine_callback(transcript_id, self._monotonic())
+        return Reply(200, {"status": "ok"})
+
+    def engine_callback(self, transcript_id: str, received: float) -> None:
+        """The engine's side of a callback: the batch following the job checks it now."""
         file_id = self.worker.callback(transcript_id)
         if file_id is None:
             # Not followed here (another replica's, or before a restart): the sweep resumes it.
@@ -221,8 +227,7 @@ class Service:
         else:
             self.metrics.count("assemblyai_callbacks", result="matched")
             with self._lock:
-                self._called_back.setdefault(file_id, self._monotonic())
-        return Reply(200, {"status": "ok"})
+                self._called_back.setdefault(file_id, received)
 
     # -- the reconciliation sweep ---------------------------------------------------------------
     def sweep(self, today: date | None = None) -> int:
@@ -255,6 +260,9 @@ class Service:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
+        if self.remote is not None:
+            self.remote.start()
+            return
         self.worker.start()
         if self._list_meetings is not None:
             self._sweeper = threading.Thread(target=self._sweep_loop, name="serve-sweep",
@@ -263,13 +271,18 @@ class Service:
 
     def stop(self, timeout: float | None = 30.0) -> None:
         self._stop.set()
+        self.recorder.close()
+        if self.remote is not None:
+            self.remote.stop(timeout)
+            return
         self.worker.stop(timeout)
         if self._sweeper is not None:
             self._sweeper.join(timeout)
 
     # -- what the operator sees -----------------------------------------------------------------
     def health(self) -> Reply:
-        """200 when the ledger answers and the credentials work (checked once a minute)."""
+        """200 when the ledger answers, the credentials work (checked once a minute) and the
+        engine's process is up."""
         problems: dict[str, str] = {}
         try:
             self.ledger.counts()
@@ -280,6 +293,9 @@ class Service:
             self._credentials = (now, self._check_credentials())
         if self._credentials[1]:
             problems["credentials"] = self._credentials[1]
+        engine = self.remote.problem() if self.remote is not None else None
+        if engine:
+            problems["engine"] = engine
         if problems:
             return Reply(503, {"status": "unhealthy", "problems": problems})
         return Reply(200, {"status": "ok"})
@@ -287,7 +303,7 @@ class Service:
     def metrics_text(self) -> str:
         summary = self.ledger.summary()
         return self.metrics.render(summary.counts, summary.completed_audio_hours,
-                                   self.worker.in_work())
+                                   self.in_work())
 
     def recent(self, limit: int = 50) -> list[Row]:
         rows = self.ledger.rows()

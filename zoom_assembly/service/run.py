@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import threading
-from collections.abc import Callable, Mapping
-from contextlib import suppress
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..config import DEFAULT_ENV_FILE, Settings, read_env_file
 from ..errors import ConfigError, TranscribeZoomError
 from ..events import EventSink, Notice, discard
-from ..ledger import Ledger, ledger_location, open_ledger
+from ..ledger import Ledger, ledger_location, open_location
 from ..pipeline import Pipeline, RunOptions
 from ..pipeline.backfill import list_recordings
 from ..pipeline.clients import Clients, ensure_out_dir, open_clients
@@ -25,6 +24,10 @@ from ..pipeline.speaker_names import zoom_enrichers
 from ..redact import Secret
 from .app import build_app
 from .core import Service, ServiceConfig
+from .engine_process import EngineProcess, EngineSpec
+from .intake import HTTP_BUSY_TIMEOUT
+from .metrics import Metrics
+from .signatures import new_callback_secret
 
 SECRET_ENV = "ZOOM_WEBHOOK_SECRET_TOKEN"
 LEDGER_ENV = "TRANSCRIBE_ZOOM_LEDGER"
@@ -63,6 +66,8 @@ def build_service(
     sweep: bool = True,
     rules: PayRules | None = None,
     speaker_names: str = "off",
+    metrics: Metrics | None = None,
+    callback_secret: Secret | None = None,
 ) -> Service:
     """The service over real clients: each batch's engine asks AssemblyAI to call back
     (when there is a public URL, the status poll then slows to the safety net) and the sweep
@@ -98,9 +103,36 @@ def build_service(
         config, ledger, make_engine,
         list_meetings=(lambda selection: list_recordings(clients.zoom, selection, sink=sink))
         if sweep else None,
-        check_credentials=check_credentials, sink=sink,
+        check_credentials=check_credentials, sink=sink, metrics=metrics,
+        callback_secret=callback_secret,
     )
     return service
+
+
+@dataclass(frozen=True)
+class _EngineSettings:
+    """What the engine's process builds its Service from (pickled to it)."""
+
+    settings: Settings
+    options: RunOptions
+    config: ServiceConfig
+    rules: PayRules | None
+    speaker_names: str
+
+
+@contextmanager
+def _engine_service(spec: EngineSpec, ledger: Ledger, metrics: Metrics,
+                    sink: EventSink) -> Iterator[Service]:
+    """In the engine's process: the clients, and a Service doing the work (no HTTP)."""
+    payload: _EngineSettings = spec.payload
+    with open_clients(payload.settings, sink) as clients:
+        yield build_service(clients, ledger, payload.options, payload.config, sink=sink,
+                            rules=payload.rules, speaker_names=payload.speaker_names,
+                            metrics=metrics, callback_secret=spec.callback_secret)
+
+
+def _no_log() -> EventSink:
+    return discard
 
 
 class BackgroundServer:
@@ -158,32 +190,49 @@ def serve(
     port: int = 8080,
     ledger: str | None = None,
     sink: EventSink = discard,
+    engine_log: Callable[[], EventSink] = _no_log,
     rules: PayRules | None = None,
     speaker_names: str = "auto",
 ) -> None:
     """Run the service until SIGTERM or Ctrl-C: stop accepting, answer the requests in
     progress, let the calls in progress finish; jobs in flight stay in the ledger and the
-    next start resumes them."""
+    next start resumes them. The engine runs in a process of its own (see
+    :mod:`.engine_process`) whose log ``engine_log`` (a module-level function) opens there."""
     import uvicorn
 
     ensure_out_dir(options.out_dir)
-    resolve_ledger(ledger, options.out_dir)  # a bad --ledger is refused before any call
-    with open_clients(settings, sink) as clients, open_ledger(ledger,
-                                                              options.out_dir) as opened:
-        service = build_service(clients, opened, options, config, sink=sink, rules=rules,
-                                speaker_names=speaker_names)
+    where = resolve_ledger(ledger, options.out_dir)  # a bad --ledger: refused before any call
+    # Opened before the engine's process exists, so its short busy timeout cannot fail this.
+    with open_clients(settings, sink) as clients, \
+            open_location(where, busy_timeout=HTTP_BUSY_TIMEOUT) as opened:
+        metrics = Metrics()
+        secret = new_callback_secret()
+        spec = EngineSpec(ledger=where, callback_secret=secret, build=_engine_service,
+                          make_sink=engine_log,
+                          payload=_EngineSettings(settings, options, config, rules,
+                                                  speaker_names))
+
+        def check_credentials() -> str | None:
+            try:
+                clients.zoom.granted_scopes()
+            except TranscribeZoomError as exc:
+                return exc.message
+            return None
+
+        service = Service(config, opened, _no_engine, check_credentials=check_credentials,
+                          sink=sink, metrics=metrics, callback_secret=secret,
+                          remote=EngineProcess(spec, metrics, sink=sink))
         server = uvicorn.Server(uvicorn.Config(
             build_app(service), host=host, port=port, log_level="warning",
             access_log=False, lifespan="on",
         ))
-        # uvicorn answers SIGTERM/SIGINT with a graceful shutdown, then raises the signal
-        # again for the handlers it replaced: by then the service has stopped as asked.
-        # Acknowledgements must not wait behind the engine's threads for the GIL: a shorter
-        # switch interval halved the ack p99 of a 1,000-delivery burst on a loaded 2-core
-        # machine (three runs each: 1,042 / 1,232 / 1,563 ms -> 448 / 646 / 854 ms,
-        # benchmarks/serve_webhooks.py).
-        sys.setswitchinterval(0.0005)
+        # uvicorn answers SIGTERM/SIGINT with a graceful shutdown (the app's lifespan stops
+        # the engine's process), then raises the signal again for the handlers it replaced.
         with suppress(KeyboardInterrupt):
             server.run()
     sink(Notice("The service stopped; jobs in flight are in the ledger and the next start "
                 "resumes them."))
+
+
+def _no_engine(sleep: Callable[[float], None], sink: EventSink) -> Pipeline:
+    raise AssertionError("the HTTP process runs no engine: its engine has its own process")

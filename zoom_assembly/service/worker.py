@@ -80,17 +80,26 @@ class ServiceWorker:
         self._in_work: set[str] = set()  # meeting uuids queued or in a running batch
         self._batches: dict[int, tuple[Pipeline, Waker]] = {}
         self._early: dict[str, float] = {}  # transcript id -> when its callback came
+        self._again: dict[str, MeetingRecordings] = {}  # to run again after their batch
+        # Told the meetings a batch is done with (none of them queued again).
+        self.on_forget: Callable[[list[str]], None] = lambda uuids: None
         self._monotonic = monotonic
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._dispatcher: threading.Thread | None = None
 
     # -- used by the HTTP handlers and the sweep, from any thread ------------------------------
-    def offer(self, recordings: MeetingRecordings) -> bool:
-        """Queue a meeting; False when it is already queued or running here, or stopping."""
+    def offer(self, recordings: MeetingRecordings, *, again: bool = False) -> bool:
+        """Queue a meeting; False when it is already queued or running here, or stopping.
+        With ``again`` a meeting in work runs once more after its batch (news that its
+        running batch may have missed, such as Zoom's transcript arriving)."""
         uuid = recordings.meeting.uuid
         with self._lock:
-            if self._stopping.is_set() or uuid in self._in_work:
+            if self._stopping.is_set():
+                return False
+            if uuid in self._in_work:
+                if again:
+                    self._again[uuid] = recordings
                 return False
             self._in_work.add(uuid)
         self._queue.put(recordings)
@@ -208,7 +217,19 @@ class ServiceWorker:
             self._slots.release()
 
     def _forget(self, batch: Sequence[MeetingRecordings]) -> None:
+        again: list[MeetingRecordings] = []
         with self._lock:
             for recordings in batch:
-                self._in_work.discard(recordings.meeting.uuid)
+                uuid = recordings.meeting.uuid
+                later = self._again.pop(uuid, None)
+                if later is not None and not self._stopping.is_set():
+                    again.append(later)
+                else:
+                    self._in_work.discard(uuid)
             self._idle.notify_all()
+        for recordings in again:
+            self._queue.put(recordings)
+        running_again = {r.meeting.uuid for r in again}
+        done = [r.meeting.uuid for r in batch if r.meeting.uuid not in running_again]
+        if done:
+            self.on_forget(done)

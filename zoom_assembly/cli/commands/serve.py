@@ -58,7 +58,7 @@ def serve_command(
         from ...pipeline import compile_topic
         from ...service import ServiceConfig, ServiceScope, serve
         from ...service.run import webhook_secret
-        from ..service_log import JsonLog
+        from ..service_log import JsonLog, stderr_log
 
         if flags.participant_audio:
             raise UsageError("serve does not take --participant-audio yet; use it with "
@@ -81,5 +81,5 @@ def serve_command(
         run_options = flags.run_options("the service resumes it at its next start",
                                         concurrency=concurrency)
         serve(settings, run_options, config, host=host, port=port, ledger=ledger,
-              sink=JsonLog(sys.stderr), rules=flags.pay_rules(),
+              sink=JsonLog(sys.stderr), engine_log=stderr_log, rules=flags.pay_rules(),
               speaker_names=flags.speaker_names)
