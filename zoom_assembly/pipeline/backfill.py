@@ -17,7 +17,8 @@ from ..config import Settings
 from ..errors import TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, ledger_path
-from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, choose_audio_file
+from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client
+from ..zoom.segments import planned_audio_seconds
 from .clients import ensure_out_dir, open_clients
 from .options import RunOptions
 from .pay_policy import PROBE, PayRules, planned_action
@@ -218,8 +219,7 @@ def probe_plan(
                                    jobs_since=None)
         intake = ZoomIntake(clients.zoom, clients.assembly, ledger, options,
                             clock=time.monotonic, sink=sink)
-        for recordings in todo:
-            recording = intake.take(recordings)
+        for recording in (r for rs in todo for r in intake.take_all(rs)):
             if not isinstance(recording, Recording):
                 continue  # still processing, or nothing to transcribe: the run will say
             ledger.ensure(LedgerEntry.for_meeting(
@@ -232,9 +232,10 @@ def probe_plan(
 
 
 def _plan_item(recordings: MeetingRecordings) -> PlanItem:
-    """What a backfill would do with one instance: the chosen file's duration, or why not."""
+    """What a backfill would do with one instance: the chosen files' duration (every segment
+    of a recording paused and resumed: each is transcribed and billed), or why not."""
     try:
-        file = choose_audio_file(recordings)
+        seconds = planned_audio_seconds(recordings)
     except TranscribeZoomError as exc:
         return PlanItem(recordings, None, exc.message)
-    return PlanItem(recordings, file.duration_seconds)
+    return PlanItem(recordings, seconds)
