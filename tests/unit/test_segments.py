@@ -17,6 +17,7 @@ from zoom_assembly.models import Transcript, Word
 from zoom_assembly.outputs import read_recording_json, recording_folder_name, write_outputs
 from zoom_assembly.pipeline import Pipeline, PollPlan, RunOptions
 from zoom_assembly.pipeline.results import RecordingResult
+from zoom_assembly.pipeline.sources import label_of
 from zoom_assembly.zoom import MeetingRecordings, choose_audio_file, parse_meeting
 from zoom_assembly.zoom.segments import planned_audio_seconds, split_segments
 from zoom_assembly.zoom.timeline import timeline_files
@@ -90,8 +91,10 @@ def test_a_segment_still_processing_holds_up_only_itself() -> None:
     rec = paused(part("M4A", 1), part("M4A", 2, status="processing"), part("M4A", 3))
     first, second, third = split_segments(rec)
     assert choose_audio_file(first).id == "m4a-1" and choose_audio_file(third).id == "m4a-3"
-    with pytest.raises(StillProcessing):
+    with pytest.raises(StillProcessing, match="Weekly sync part 2 of 3"):
         choose_audio_file(second)
+    assert label_of(second.meeting) == "Weekly sync (2024-08-16 23:00) part 2 of 3"
+    assert label_of(rec.meeting) == "Weekly sync (2024-08-16 23:00)"
 
 
 def test_a_plan_counts_the_audio_of_every_segment() -> None:
