@@ -5,6 +5,7 @@ plan counting every segment's audio."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -86,6 +87,20 @@ def test_the_backfill_plan_counts_every_segments_audio_as_billed(
     lines(h, meeting.uuid)
     assert h.stats()["billing"]["audio_seconds"] == pytest.approx(
         plan[meeting.uuid]["audio_seconds"], abs=3)
+
+    def planned() -> dict[str, Any]:
+        return next(x for x in lines(h, "backfill", *window, "--all-users", "--dry-run")
+                    if x["meeting"]["uuid"] == meeting.uuid)
+
+    assert planned()["action"] == "done"
+    # A ledger from before parts were transcribed knows one part: the plan counts the others.
+    first, *others = [f for f in meeting.files if f.file_type == "M4A" and f.span_ms]
+    with sqlite3.connect(h.out / ".transcribe-zoom" / "ledger.sqlite") as db:
+        db.execute("DELETE FROM recordings WHERE recording_file_id != ?", (first.id,))
+    left = planned()
+    assert left["action"] == "transcribe"
+    assert left["audio_seconds"] == pytest.approx(
+        sum(f.span_ms[1] - f.span_ms[0] for f in others if f.span_ms) / 1000, abs=3)
 
 
 def test_a_recording_never_paused_keeps_one_line_and_its_folder(

@@ -100,6 +100,8 @@ def test_a_segment_still_processing_holds_up_only_itself() -> None:
 def test_a_plan_counts_the_audio_of_every_segment() -> None:
     rec = paused(part("M4A", 1), part("MP4", 1), part("M4A", 2), part("M4A", 3))
     assert planned_audio_seconds(rec) == 20 * 60 + 15 * 60 + 9 * 60 + 59
+    # Parts a run already began (their files in the ledger) are not counted again.
+    assert planned_audio_seconds(rec, {"mp4-1", "m4a-3"}) == 15 * 60
     one = parse_meeting(meeting([recording_file("M4A")]))
     assert planned_audio_seconds(one) == choose_audio_file(one).duration_seconds
 

@@ -18,7 +18,7 @@ from ..errors import TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, ledger_path
 from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client
-from ..zoom.segments import planned_audio_seconds
+from ..zoom.segments import planned_audio_seconds, split_segments, started
 from .clients import ensure_out_dir, open_clients
 from .options import RunOptions
 from .pay_policy import PROBE, PayRules, planned_action
@@ -185,13 +185,22 @@ def backfill_plan(
     """What a backfill would do (``--dry-run``): items, and the meeting UUIDs already done."""
     settings.require_zoom()
     zoom = build_zoom_client(settings, sink=sink)
-    items = [_plan_item(rec) for rec in list_recordings(zoom, selection, sink=sink)]
-    done: set[str] = set()
+    rows = []
     if ledger_path(out_dir).exists():
         with Ledger.open(out_dir) as ledger:
-            done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
-                    if r.meeting_uuid}
+            rows = ledger.rows(["completed", "submitted"])
+    begun = {r.recording_file_id for r in rows}
+    items = [_plan_item(rec, begun) for rec in list_recordings(zoom, selection, sink=sink)]
+    # A recording paused and resumed is done when every part is (a run before parts were
+    # transcribed did only one); the parts left are what its plan item counts.
+    done = {r.meeting_uuid for r in rows if r.meeting_uuid} - {
+        i.recordings.meeting.uuid for i in items if _parts_left(i.recordings, begun)}
     return items, done
+
+
+def _parts_left(recordings: MeetingRecordings, begun: set[str]) -> bool:
+    parts = split_segments(recordings)
+    return len(parts) > 1 and not all(started(part, begun) for part in parts)
 
 
 
@@ -231,11 +240,12 @@ def probe_plan(
     return decisions
 
 
-def _plan_item(recordings: MeetingRecordings) -> PlanItem:
+def _plan_item(recordings: MeetingRecordings, begun: set[str]) -> PlanItem:
     """What a backfill would do with one instance: the chosen files' duration (every segment
-    of a recording paused and resumed: each is transcribed and billed), or why not."""
+    of a recording paused and resumed not yet ``begun``: each is transcribed and billed), or
+    why not."""
     try:
-        seconds = planned_audio_seconds(recordings)
+        seconds = planned_audio_seconds(recordings, begun)
     except TranscribeZoomError as exc:
         return PlanItem(recordings, None, exc.message)
     return PlanItem(recordings, seconds)

@@ -15,6 +15,7 @@ them). Every other file (TIMELINE, Zoom's transcript, captions, chat) joins the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -109,14 +110,25 @@ def _belongs(f: RecordingFile, files: list[RecordingFile] | tuple[RecordingFile,
     return start - TOLERANCE <= f.recording_start and (end is None or f.recording_start < end)
 
 
-def planned_audio_seconds(recordings: MeetingRecordings) -> float | None:
+def started(segment: MeetingRecordings, file_ids: Collection[str]) -> bool:
+    """Whether a run already began on ``segment`` (one of its files is in ``file_ids``: the
+    ledger's completed or submitted recording files)."""
+    return any(f.id in file_ids for f in segment.files)
+
+
+def planned_audio_seconds(recordings: MeetingRecordings,
+                          done: Collection[str] = ()) -> float | None:
     """The audio a run would transcribe for ``recordings``: every segment's chosen file, summed
-    (what a backfill plan counts and AssemblyAI bills). None when no segment has a file with a
+    (what a backfill plan counts and AssemblyAI bills), leaving out segments already
+    :func:`started` (``done``: recording file ids). None when no segment has a file with a
     known duration; raises the first segment's error when none has a file to transcribe."""
     total: float | None = None
     first_error: TranscribeZoomError | None = None
     chosen = 0
     for segment in split_segments(recordings):
+        if done and started(segment, done):
+            chosen += 1
+            continue
         try:
             file = choose_audio_file(segment)
         except TranscribeZoomError as exc:
