@@ -209,3 +209,26 @@ def test_a_segment_zoom_is_still_processing_does_not_hold_up_the_others(
     assert sorted((r.recording_file_id, r.status) for r in waited) == [
         ("m4a-1", "completed"), ("m4a-2", "completed")]
     assert zoom.fetches == 1
+
+
+def test_a_recheck_of_a_part_zoom_no_longer_lists_says_so(tmp_path: Path) -> None:
+    from zoom_assembly.events import discard
+    from zoom_assembly.pipeline.zoom_intake import Recheck, ZoomIntake
+
+    class Shrunk(PausedZoom):
+        def meeting_recordings(self, meeting_ref: Any, *, download_token_ttl: int | None = None
+                               ) -> MeetingRecordings:
+            return recordings(files=[part("M4A", 1), part("M4A", 3)])
+
+    clock = FakeClock()
+    options = RunOptions(out_dir=tmp_path, workers=0)
+    item = recordings(files=[part("M4A", 1), part("M4A", 2, status="processing")])
+    with Ledger.open(tmp_path) as ledger:
+        intake = ZoomIntake(Shrunk(), FakeAssembly(), ledger, options,  # type: ignore[arg-type]
+                            clock=clock, sink=discard)
+        first, waiting = intake.take_all(item, deadline=60.0)
+        assert isinstance(waiting, Recheck) and waiting.segment_start is not None
+        assert not isinstance(first, Recheck)
+        [outcome] = intake.recheck(waiting)
+    assert isinstance(outcome, RecordingResult) and outcome.status == "processing"
+    assert "no longer lists the part" in (outcome.error_message or "")
