@@ -75,8 +75,8 @@ class ZoomIntake:
         """One outcome per recorded segment of ``item`` (one for a recording never paused),
         in time order; ``only``: just the segment starting then (a recheck)."""
         parts = split_segments(item)
-        several = len(parts) > 1
-        if several and only is not None:
+        by_part = len(parts) > 1 or only is not None  # a recheck waits for its part only
+        if only is not None:  # (never set for a recording that had one part)
             parts = [p for p in parts if p.meeting.segment and p.meeting.segment.start == only]
             if not parts:
                 gone = StillProcessing(
@@ -86,7 +86,7 @@ class ZoomIntake:
         outcomes = []
         for part in parts:
             outcome = self.take(part, deadline)
-            if several and isinstance(outcome, Recheck) and part.meeting.segment:
+            if by_part and isinstance(outcome, Recheck) and part.meeting.segment:
                 outcome = Recheck(outcome.meeting, outcome.deadline,
                                   part.meeting.segment.start)
             outcomes.append(outcome)
