@@ -70,6 +70,14 @@ def test_a_paused_recording_splits_into_one_segment_per_recorded_span() -> None:
         ["timeline-1"], ["timeline-2"], ["timeline-3"]]
 
 
+def test_files_of_one_part_may_disagree_on_its_start_by_a_moment_but_a_pause_splits() -> None:
+    late_mp4 = {**part("MP4", 1), "recording_start": at("23:00:01")}
+    resumed = {**part("M4A", 2), "recording_start": at("23:20:00"),  # no gap at all
+               "recording_end": at("23:30:00")}
+    segments = split_segments(paused(part("M4A", 1), late_mp4, resumed))
+    assert [[f.id for f in s.files] for s in segments] == [["m4a-1", "mp4-1"], ["m4a-2"]]
+
+
 def test_a_recording_never_paused_is_one_segment_holding_every_file() -> None:
     rec = parse_meeting(meeting([recording_file("M4A"), recording_file("MP4"),
                                  recording_file("TIMELINE", "timeline")]))
