@@ -10,6 +10,23 @@ from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
+class Segment:
+    """Which part of a paused and resumed recording a transcript covers: part ``index`` of
+    ``count``, recorded from ``start`` (its words are timed from there)."""
+
+    index: int  # 1-based
+    count: int
+    start: datetime | None = None  # the segment's recording_start (UTC)
+
+    @property
+    def several(self) -> bool:
+        return self.count > 1
+
+    def to_json(self) -> dict[str, object]:
+        return {"index": self.index, "count": self.count, "recording_start": iso_utc(self.start)}
+
+
+@dataclass(frozen=True)
 class MeetingInfo:
     """What we know about one meeting instance; the metadata of every output."""
 
@@ -21,6 +38,9 @@ class MeetingInfo:
     duration_minutes: int | None = None
     host_id: str | None = None
     host_email: str | None = None
+    # The part of a paused and resumed recording this is about (None: not from a Zoom
+    # recording's file list, e.g. a local file). Not part of ``to_json``: see outputs/results.
+    segment: Segment | None = None
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -14,6 +14,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import chain
 from operator import attrgetter
@@ -43,6 +44,7 @@ from zoom_assembly.captions import (
 )
 from zoom_assembly.models import (
     MeetingInfo,
+    Segment,
     SpeakerName,
     Transcript,
     Utterance,
@@ -61,6 +63,7 @@ __all__ = [
     "atomic_write_text",
     "caption_cues",
     "join_words",
+    "part_suffix",
     "read_recording_json",
     "read_transcript_json",
     "recording_folder_name",
@@ -101,10 +104,18 @@ def recording_folder_name(meeting: MeetingInfo, recording_file_id: str) -> str:
         stamp = start.strftime("%Y-%m-%d_%H%M")
     digest = hashlib.sha256(f"{meeting.uuid}\x00{recording_file_id}".encode()).hexdigest()[:8]
     tail = f"_{meeting.id}_{digest}" if meeting.id is not None else f"_{digest}"
+    tail += part_suffix(meeting)
     budget = MAX_NAME_BYTES - len(stamp.encode()) - 1 - len(tail.encode())
     topic = _safe_topic(meeting.topic, budget) or "untitled"
     # Starting with the date stamp, it can never be a reserved device name (CON, NUL, COM1…).
     return f"{stamp}_{topic}{tail}"
+
+
+def part_suffix(meeting: MeetingInfo) -> str:
+    """``_part-2-of-3`` for a segment of a paused and resumed recording, "" otherwise (a
+    recording never paused keeps exactly the folder name it always had)."""
+    segment = meeting.segment
+    return f"_part-{segment.index}-of-{segment.count}" if segment and segment.several else ""
 
 
 def _safe_topic(topic: str, max_bytes: int) -> str:
@@ -140,6 +151,8 @@ def render_txt(
         header.append(f"Topic: {clean_text(meeting.topic)}")
     if meeting.start_time is not None:
         header.append(f"Start: {iso_utc(meeting.start_time.astimezone(UTC))}")
+    if meeting.segment is not None and meeting.segment.several:
+        header.append(_part_line(meeting.segment))
     if transcript.language_code:
         header.append(f"Language: {transcript.language_code}")
     if transcript.utterances:
@@ -150,6 +163,12 @@ def render_txt(
         paragraphs = _text_paragraphs(transcript.text)
     blocks = (["\n".join(header)] if header else []) + paragraphs
     return "\n\n".join(blocks) + "\n"
+
+
+def _part_line(segment: Segment) -> str:
+    since = f", recorded from {iso_utc(segment.start)}" if segment.start else ""
+    return (f"Part: {segment.index} of {segment.count} (the recording was paused{since}; "
+            "times count from this part's start)")
 
 
 def _turns(utterances: Sequence[Utterance], speaker_names: SpeakerNames) -> list[str]:
@@ -224,6 +243,10 @@ def render_json(
              "confidence": u.confidence}
             for u in transcript.utterances
         ]
+    if meeting.segment is not None and meeting.segment.several:
+        # Added field: which part of a paused and resumed recording this is; its words are
+        # timed from the part's own recording_start.
+        doc["segment"] = meeting.segment.to_json()
     if transcript.speakers:
         # Added field: label -> {name, source, confidence, email}; labels stay on every word.
         doc["speakers"] = {label: s.to_json() for label, s in sorted(transcript.speakers.items())}
@@ -397,6 +420,18 @@ def read_recording_json(path: Path) -> tuple[Transcript, MeetingInfo, str] | Non
             start_time=(datetime.fromisoformat(start.replace("Z", "+00:00"))
                         if isinstance(start, str) and start else None),
         )
+        segment = doc.get("segment")
+        if isinstance(segment, dict):
+            meeting = replace(meeting, segment=_read_segment(segment))
         return transcript, meeting, str(doc["recording_file_id"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _read_segment(raw: dict[str, object]) -> Segment | None:
+    index, count, start = raw.get("index"), raw.get("count"), raw.get("recording_start")
+    if not isinstance(index, int) or not isinstance(count, int):
+        return None
+    when = (datetime.fromisoformat(start.replace("Z", "+00:00"))
+            if isinstance(start, str) and start else None)
+    return Segment(index, count, when)

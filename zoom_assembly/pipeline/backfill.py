@@ -17,7 +17,8 @@ from ..config import Settings
 from ..errors import NoAudio, TranscribeZoomError, UsageError
 from ..events import EventSink, Notice, RecordingStage, discard
 from ..ledger import LedgerEntry, is_postgres, ledger_path, open_ledger
-from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client, choose_audio_file
+from ..zoom import MeetingRecordings, ZoomClient, build_zoom_client
+from ..zoom.segments import planned_audio_seconds, split_segments, started
 from ..zoom.transcript_files import fetch_zoom_text, zoom_text_files
 from .clients import ensure_out_dir, open_clients
 from .options import RunOptions
@@ -204,13 +205,23 @@ def backfill_plan(
     settings.require_zoom()
     zoom = build_zoom_client(settings, sink=sink)
     rules = rules or PayRules()
-    items = [_plan_item(rec, rules) for rec in list_recordings(zoom, selection, sink=sink)]
-    done: set[str] = set()
+    rows = []
     if is_postgres(ledger_url) or ledger_path(out_dir).exists():
         with open_ledger(ledger_url, out_dir) as ledger:
-            done = {r.meeting_uuid for r in ledger.rows(["completed", "submitted"])
-                    if r.meeting_uuid}
+            rows = ledger.rows(["completed", "submitted"])
+    begun = {r.recording_file_id for r in rows}
+    items = [_plan_item(rec, rules, begun)
+             for rec in list_recordings(zoom, selection, sink=sink)]
+    # A recording paused and resumed is done when every part is (a run before parts were
+    # transcribed did only one); the parts left are what its plan item counts.
+    done = {r.meeting_uuid for r in rows if r.meeting_uuid} - {
+        i.recordings.meeting.uuid for i in items if _parts_left(i.recordings, begun)}
     return items, done
+
+
+def _parts_left(recordings: MeetingRecordings, begun: set[str]) -> bool:
+    parts = split_segments(recordings)
+    return len(parts) > 1 and not all(started(part, begun) for part in parts)
 
 
 def predict_plan(
@@ -269,8 +280,7 @@ def probe_plan(
                                    jobs_since=None)
         intake = ZoomIntake(clients.zoom, clients.assembly, ledger, options,
                             clock=time.monotonic, sink=sink)
-        for recordings in todo:
-            recording = intake.take(recordings)
+        for recording in (r for rs in todo for r in intake.take_all(rs)):
             if not isinstance(recording, Recording):
                 continue  # still processing, or nothing to transcribe: the run will say
             ledger.ensure(LedgerEntry.for_meeting(
@@ -282,13 +292,14 @@ def probe_plan(
     return decisions
 
 
-def _plan_item(recordings: MeetingRecordings, rules: PayRules) -> PlanItem:
+def _plan_item(recordings: MeetingRecordings, rules: PayRules, begun: set[str]
+               ) -> PlanItem:
     """What a backfill would do with one instance: the chosen file's duration, or why not.
     A meeting with Zoom's text but no audio is written from that text when the rules take
     it, and one without Zoom's text is skipped under ``--source zoom``
     (:func:`~.pay_estimate.planned_action`, the same decisions as the run's)."""
     try:
-        file = choose_audio_file(recordings)
+        seconds = planned_audio_seconds(recordings, begun)  # every part not yet begun
     except NoAudio as exc:
         if planned_action(recordings, rules) == SKIP:
             return PlanItem(recordings, None, exc.message)
@@ -298,6 +309,6 @@ def _plan_item(recordings: MeetingRecordings, rules: PayRules) -> PlanItem:
         return PlanItem(recordings, None, exc.message)
     if planned_action(recordings, rules) == SKIP:
         label = recordings.meeting.topic or recordings.meeting.uuid
-        return PlanItem(recordings, file.duration_seconds,
+        return PlanItem(recordings, seconds,
                         f"'{label}' has no Zoom transcript or captions yet (--source zoom)")
-    return PlanItem(recordings, file.duration_seconds)
+    return PlanItem(recordings, seconds)

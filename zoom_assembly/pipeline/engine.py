@@ -153,7 +153,8 @@ class Pipeline:
     def _recheck(self, rechecks: list[Recheck]) -> None:
         assert self.intake is not None  # only Zoom meetings are ever rechecked
         for recheck in rechecks:
-            self._take(recheck.meeting, self.intake.recheck(recheck))
+            for outcome in self.intake.recheck(recheck):
+                self._take(recheck.meeting, outcome)
 
     def _emit(self, file_id: str, meeting: MeetingInfo, stage: str, detail: str = "") -> None:
         self.sink(RecordingStage(file_id, label_of(meeting), stage, detail))
@@ -189,7 +190,8 @@ class Pipeline:
         if isinstance(item, MeetingRecordings):
             if self.intake is None:
                 raise ValueError("a Zoom meeting was given to a pipeline without a Zoom client")
-            self._take(item.meeting, self.intake.take(item))
+            for outcome in self.intake.take_all(item):  # one per segment of the recording
+                self._take(item.meeting, outcome)
         else:
             self._begin(item)
 

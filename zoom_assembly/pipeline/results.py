@@ -113,4 +113,8 @@ class RecordingResult:
             # Added fields: which source transcribed it and why the pay policy chose it.
             "transcript_source": self.transcript_source,
             "decision_reason": self.decision_reason,
+            # Added fields: which part of the meeting's recording this is (a recording paused
+            # and resumed has several, each its own line); null for local files.
+            "segment": self.meeting.segment.index if self.meeting.segment else None,
+            "segments": self.meeting.segment.count if self.meeting.segment else None,
         }

@@ -54,9 +54,12 @@ class AudioSource(Protocol):
 
 
 def label_of(meeting: MeetingInfo) -> str:
-    """``Topic (2026-03-14 15:30)``: how a recording is named in progress and errors."""
+    """``Topic (2026-03-14 15:30)``: how a recording is named in progress and errors; a part
+    of a paused and resumed recording says which (``Topic (2026-03-14 15:30) part 2 of 3``)."""
     when = meeting.start_time.strftime("%Y-%m-%d %H:%M") if meeting.start_time else "?"
-    return f"{meeting.topic or meeting.uuid} ({when})"
+    part = meeting.segment
+    tail = f" part {part.index} of {part.count}" if part is not None and part.several else ""
+    return f"{meeting.topic or meeting.uuid} ({when}){tail}"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Which file (the audio-only M4A, else the smallest MP4; the file an earlier run already paid
 for, if any), waiting while Zoom is still processing it (``--wait``), and the audio source
-that hands it to AssemblyAI. Nothing here knows about jobs, the scheduler or outputs.
+that hands it to AssemblyAI. A recording paused and resumed gives one recording per segment
+(:mod:`zoom_assembly.zoom.segments`), each chosen, waited for and paid for on its own.
+Nothing here knows about jobs, the scheduler or outputs.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ..assembly import AssemblyClient
@@ -19,6 +22,7 @@ from ..ledger import Ledger
 from ..models import MeetingInfo
 from ..outputs import recording_folder_name
 from ..zoom import MeetingRecordings, RecordingFile, ZoomClient, choose_audio_file
+from ..zoom.segments import split_segments
 from ..zoom.transcript_files import zoom_text_files
 from .options import RunOptions
 from .recording import Recording
@@ -32,6 +36,9 @@ class Recheck:
 
     meeting: MeetingInfo
     deadline: float
+    # The segment still processing, by its start, when the recording has several: only that
+    # one is looked at again (the others are already on their way).
+    segment_start: datetime | None = None
 
 
 Outcome = Recording | Recheck | RecordingResult
@@ -60,8 +67,30 @@ class ZoomIntake:
             via=options.via, handoff_ttl=options.handoff_ttl,
             keep_audio_to=self._keep_path if options.keep_audio else None,
         )
-        self._started_files: dict[str, str] | None = None  # meeting uuid -> file id (ledger)
+        self._started_files: dict[str, set[str]] | None = None  # meeting uuid -> file ids
         self._lock = threading.Lock()
+
+    def take_all(self, item: MeetingRecordings, deadline: float | None = None,
+                 only: datetime | None = None) -> list[Outcome]:
+        """One outcome per recorded segment of ``item`` (one for a recording never paused),
+        in time order; ``only``: just the segment starting then (a recheck)."""
+        parts = split_segments(item)
+        by_part = len(parts) > 1 or only is not None  # a recheck waits for its part only
+        if only is not None:  # (never set for a recording that had one part)
+            parts = [p for p in parts if p.meeting.segment and p.meeting.segment.start == only]
+            if not parts:
+                gone = StillProcessing(
+                    f"Zoom no longer lists the part of '{label_of(item.meeting)}' it was "
+                    "processing; run again later to transcribe whatever it lists then.")
+                return [RecordingResult.failure(item.meeting, "", gone, status="processing")]
+        outcomes = []
+        for part in parts:
+            outcome = self.take(part, deadline)
+            if by_part and isinstance(outcome, Recheck) and part.meeting.segment:
+                outcome = Recheck(outcome.meeting, outcome.deadline,
+                                  part.meeting.segment.start)
+            outcomes.append(outcome)
+        return outcomes
 
     def take(self, item: MeetingRecordings, deadline: float | None = None) -> Outcome:
         """The recording to transcribe for ``item``; a :class:`Recheck` while Zoom is still
@@ -86,11 +115,12 @@ class ZoomIntake:
                 file_type=file.file_type, file_size=file.file_size,
                 duration_seconds=file.duration_seconds, zoom=item,
             )
-        earlier = self._earlier_file(meeting.uuid)
-        if earlier is not None and earlier != file.id:
+        earlier = self._earlier_files(meeting.uuid)
+        if earlier and file.id not in earlier:
             # An earlier run started on another file of this instance (e.g. the MP4 while the
             # M4A was processing): finish that one rather than paying for the meeting twice.
-            file = next((f for f in item.files if f.id == earlier), file)
+            # ``item`` holds one segment's files: another segment's file is never taken.
+            file = next((f for f in item.files if f.id in earlier), file)
         if file.is_video:
             self.sink(Notice(f"{label_of(meeting)}: no audio-only file, using the "
                              f"{file.recording_type or 'video'} MP4 instead.", warning=True))
@@ -101,12 +131,12 @@ class ZoomIntake:
             duration_seconds=file.duration_seconds, zoom=item,
         )
 
-    def recheck(self, recheck: Recheck) -> Outcome:
-        """Ask Zoom again about a meeting it was still processing."""
+    def recheck(self, recheck: Recheck) -> list[Outcome]:
+        """Ask Zoom again about a meeting (or segment of one) it was still processing."""
         recordings = self.zoom.meeting_recordings(
             recheck.meeting.uuid, download_token_ttl=self.options.handoff_ttl
         )
-        return self.take(recordings, recheck.deadline)
+        return self.take_all(recordings, recheck.deadline, only=recheck.segment_start)
 
     def delay(self, recheck: Recheck) -> float:
         """How long until the next look: the recheck interval, never past the deadline."""
@@ -119,12 +149,12 @@ class ZoomIntake:
         extension = (file.file_extension or file.file_type or "bin").lower()
         return folder / f"audio.{extension}"
 
-    def _earlier_file(self, meeting_uuid: str) -> str | None:
+    def _earlier_files(self, meeting_uuid: str) -> set[str]:
         with self._lock:
             if self._started_files is None:
-                self._started_files = {
-                    row.meeting_uuid: row.recording_file_id
-                    for row in self.ledger.rows(["submitting", "submitted", "completed"])
-                    if row.meeting_uuid
-                }
-            return self._started_files.get(meeting_uuid)
+                self._started_files = {}
+                for row in self.ledger.rows(["submitting", "submitted", "completed"]):
+                    if row.meeting_uuid:
+                        self._started_files.setdefault(row.meeting_uuid, set()).add(
+                            row.recording_file_id)
+            return self._started_files.get(meeting_uuid, set())

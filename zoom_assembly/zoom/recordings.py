@@ -146,6 +146,9 @@ def choose_audio_file(recordings: MeetingRecordings) -> RecordingFile:
     and :class:`NoAudio` when the meeting has no audio or video file at all.
     """
     label = recordings.meeting.topic or recordings.meeting.uuid
+    part = recordings.meeting.segment
+    if part is not None and part.several:  # one segment of a paused and resumed recording
+        label += f" part {part.index} of {part.count}"
     candidates = [f for f in recordings.files if (f.is_audio or f.is_video) and f.download_url]
     audio = [f for f in candidates if f.is_audio and f.completed]
     if audio:
