@@ -14,7 +14,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -31,10 +31,8 @@ from ..errors import (
     ConfigError,
     NoAudio,
     NoZoomText,
-    StillProcessing,
     TranscribeZoomError,
     TranscriptionFailed,
-    WaitTimeout,
 )
 from ..events import EventSink, RecordingDone, RecordingStage, discard
 from ..ledger import Ledger, LedgerEntry, Row, url_key
@@ -57,6 +55,7 @@ from .recording import (
 from .results import RecordingResult
 from .scheduler import Scheduler, Task
 from .sources import label_of
+from .timeouts import HeldElsewhere, timed_out
 from .zoom_intake import Outcome, Recheck, ZoomIntake
 
 FREE_WAITING = "zoom_transcript"  # the source a recording waiting for Zoom's text is down for
@@ -453,43 +452,8 @@ class Pipeline:
                                              job.transcript_id))
 
     def _time_out(self, left: list[object]) -> None:
-        reported: set[int] = set()
-        for item in left:
-            if isinstance(item, Job):
-                if item.claimed or id(item) in reported:
-                    continue  # finished, or a second entry of the same job
-                reported.add(id(item))
-                exc = WaitTimeout(
-                    f"Still transcribing '{item.recording.label}' when --timeout ran out; the "
-                    f"job keeps running at AssemblyAI ({item.transcript_id}): "
-                    f"{self.options.resume_hint} to pick it up without paying twice."
-                )
-                self._finish(RecordingResult.failure(
-                    item.recording.meeting, item.recording.file_id, exc, item.transcript_id,
-                    status="timeout",
-                ))
-            elif isinstance(item, HeldElsewhere):
-                held = WaitTimeout(
-                    f"Another process was still submitting '{item.recording.label}' when "
-                    f"--timeout ran out; {self.options.resume_hint} to pick it up without "
-                    "paying twice."
-                )
-                self._finish(RecordingResult.failure(
-                    item.recording.meeting, item.recording.file_id, held, status="timeout"))
-            elif isinstance(item, Recheck):
-                late = StillProcessing(
-                    f"Zoom was still processing '{label_of(item.meeting)}' when --timeout ran "
-                    f"out; {self.options.resume_hint} later."
-                )
-                self._finish(RecordingResult.failure(item.meeting, "", late, status="processing"))
-
-
-@dataclass(frozen=True)
-class HeldElsewhere:
-    """A recording another live process is submitting: looked at again later (it is then
-    submitted and followed, or its owner died and its claim is taken over)."""
-
-    recording: Recording
+        for result in timed_out(left, self.options.resume_hint):
+            self._finish(result)
 
 
 def _key(item: Item) -> str:
