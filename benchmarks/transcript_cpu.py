@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -64,6 +65,17 @@ def transcript_body(words: int, speakers: int, seed: int = 7) -> dict[str, Any]:
     return transcript_json(job)
 
 
+REFERENCE = "reference work (load calibration)"
+
+
+def reference_work() -> int:
+    """A fixed pure-Python workload (a few ms), timed between the stages: on a
+    shared machine CPU time itself inflates with the load (caches, SMT siblings, stolen
+    cycles), so figures taken at different times compare through their ratio to this one."""
+    words = [f"word{i % 97}" for i in range(20_000)]
+    return sum(len(w) for w in words) + len({w: i for i, w in enumerate(words)})
+
+
 def _client(payload: bytes) -> AssemblyClient:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=payload,
@@ -101,6 +113,7 @@ def measure(words: int = 4500, speakers: int = 4, repeats: int = 25) -> dict[str
 
     with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp:
         for n in range(repeats):
+            timed(REFERENCE, reference_work)
             timed("GET (bytes only)", get_bytes)
             timed("JSON decode (stdlib json, for scale)", json.loads, payload)
             timed("JSON decode (the client's)", decode, payload)
@@ -138,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
           f"median of {report['repeats']} runs, ms")
     for name, ms in report["cpu_ms_median"].items():
         print(f"  {name:<38} {ms:8.2f}")
+    medians = report["cpu_ms_median"]
+    ratio = medians["TOTAL client.get + write_outputs"] / medians[REFERENCE]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"  TOTAL / reference work: {ratio:.2f} (compare runs by this ratio when the machine "
+          f"is shared; load average {load})")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -42,6 +42,7 @@ from zoom_assembly.captions import (
     render_vtt,
     speaker_label,
 )
+from zoom_assembly.gc_pause import gc_paused
 from zoom_assembly.models import (
     MeetingInfo,
     Segment,
@@ -322,21 +323,8 @@ def rewrite_outputs(
         raise ValueError(f"Unknown output format(s): {', '.join(unknown)}; use {FORMATS}.")
     if speaker_names is None and transcript.speakers:
         speaker_names = transcript.speaker_names()
-    wanted = set(formats)
-    rendered: dict[str, bytes] = {}
-    if "txt" in wanted:
-        rendered["txt"] = render_txt(transcript, meeting, speaker_names).encode()
-    if "json" in wanted:
-        rendered["json"] = transcript_json_bytes(transcript, meeting, recording_file_id)
-    if wanted & {"srt", "vtt"}:
-        # One pass over the words makes the cues, one pass over the cues both caption files.
-        cues = caption_cues(transcript.words, max_chars=84, max_duration_ms=7000,
-                            speaker_names=speaker_names)
-        srt, vtt = render_captions(cues, srt="srt" in wanted, vtt="vtt" in wanted)
-        if "srt" in wanted:
-            rendered["srt"] = srt.encode()
-        if "vtt" in wanted:
-            rendered["vtt"] = vtt.encode()
+    with gc_paused():
+        rendered = _render(transcript, meeting, recording_file_id, set(formats), speaker_names)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -353,6 +341,26 @@ def rewrite_outputs(
             atomic_write_bytes(path, rendered[fmt])
             paths[fmt] = path
     return paths
+
+
+def _render(transcript: Transcript, meeting: MeetingInfo, recording_file_id: str,
+            wanted: set[str], speaker_names: SpeakerNames) -> dict[str, bytes]:
+    """Every wanted format rendered in memory (nothing written yet)."""
+    rendered: dict[str, bytes] = {}
+    if "txt" in wanted:
+        rendered["txt"] = render_txt(transcript, meeting, speaker_names).encode()
+    if "json" in wanted:
+        rendered["json"] = transcript_json_bytes(transcript, meeting, recording_file_id)
+    if wanted & {"srt", "vtt"}:
+        # One pass over the words makes the cues, one pass over the cues both caption files.
+        cues = caption_cues(transcript.words, max_chars=84, max_duration_ms=7000,
+                            speaker_names=speaker_names)
+        srt, vtt = render_captions(cues, srt="srt" in wanted, vtt="vtt" in wanted)
+        if "srt" in wanted:
+            rendered["srt"] = srt.encode()
+        if "vtt" in wanted:
+            rendered["vtt"] = vtt.encode()
+    return rendered
 
 
 # --- reading back -----------------------------------------------------------------------------

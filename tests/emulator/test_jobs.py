@@ -37,6 +37,24 @@ def test_processing_time_follows_speed_and_overhead(zoom: Zoom, aai: Assembly) -
     assert 0.3 <= elapsed < 2.0
 
 
+def test_an_audio_fetch_within_the_overhead_does_not_lengthen_the_job(
+    zoom: Zoom, aai: Assembly
+) -> None:
+    # The overhead stands for the service's setup, download included: a fetch slowed by
+    # 0.8 s fits in a 1 s overhead, so the job takes ~1.2 s (overhead + transcription), not
+    # 2 s (fetch + transcription + overhead).
+    meeting = zoom.emu.scenario.find("german")
+    zoom.emu.settings.speed = meeting.duration_s / 0.2
+    zoom.emu.settings.overhead_seconds = 1.0
+    url = handoff_url(zoom, "german")
+    zoom.emu.inject(r"/zoom/rec/download/", "slow", seconds=0.8)
+    submitted = time.time()
+    done = aai.transcribe(url)
+    assert done["status"] == "completed"
+    lasted = zoom.emu.stats()["jobs"]["completed_at"][done["id"]] - submitted
+    assert 1.2 <= lasted < 1.7
+
+
 def test_job_server_error_rate(zoom: Zoom, aai: Assembly) -> None:
     zoom.emu.faults.job_server_error_rate = 1.0
     done = aai.transcribe(handoff_url(zoom, "spanish"))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlencode
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -94,7 +95,20 @@ async def get_transcript(request: Request) -> Response:
     job = _job(request, key)
     if job is None:
         return _error(404, NOT_FOUND)
-    return JSONResponse(deleted_json(job) if job.deleted else transcript_json(job))
+    if job.deleted:
+        return JSONResponse(deleted_json(job))
+    # An hour of words is ~2 MB of JSON: orjson renders it ~5x faster than JSONResponse's
+    # json.dumps (same compact form and values), which keeps this loop free for the jobs' own
+    # timers and audio fetches (benchmarks with speech otherwise measure the emulator).
+    return Response(_json_bytes(transcript_json(job)), media_type="application/json")
+
+
+def _json_bytes(body: Any) -> bytes:
+    try:
+        return orjson.dumps(body)
+    except (orjson.JSONEncodeError, TypeError):  # what orjson refuses, the standard way
+        return json.dumps(body, ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode("utf-8")
 
 
 async def delete_transcript(request: Request) -> Response:
