@@ -52,13 +52,19 @@ def test_explicit_start_and_stop() -> None:
     assert not emu.running
 
 
+def _as_at_a_terminal() -> None:
+    """Ctrl-C in the child as at a terminal: a shell's background job (CI started with ``&``)
+    hands its children SIGINT *ignored*, which Python then honours; this test is about Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_serve_forever_runs_until_interrupted(tmp_path: Path) -> None:
     scenario_path = tmp_path / "scenario.json"
     Scenario.generate(50, seed=1).dump(scenario_path)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     process = subprocess.Popen(
         [sys.executable, "-c", SERVE, str(scenario_path)], stdout=subprocess.PIPE, text=True,
-        env=env,
+        env=env, preexec_fn=_as_at_a_terminal,
     )
     try:
         assert process.stdout is not None

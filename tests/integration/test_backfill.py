@@ -159,12 +159,18 @@ def test_generated_archive_with_faults_completes_exactly_once(tmp_path: Path) ->
         assert max(stats["submissions"].values()) <= 3
 
 
+def _as_at_a_terminal() -> None:
+    """Ctrl-C in the child as at a terminal: a shell's background job (CI started with ``&``)
+    hands its children SIGINT *ignored*, which Python then honours; this test is about Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _spawn(emu_env: dict[str, str], out: Path) -> subprocess.Popen[str]:
     args = [sys.executable, "-m", "zoom_assembly", "backfill", "--from", "2025-06-01",
             "--to", "2026-06-01", "--all-users", "--out", str(out), "--concurrency", "8",
             "--poll-speed", str(SPEED), "--poll-interval", "0.05"]
     return subprocess.Popen(args, env={**os.environ, **emu_env}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_as_at_a_terminal)
 
 
 def _kill_after(process: subprocess.Popen[str], marker: str, count: int) -> None:
