@@ -114,3 +114,4 @@ class Announced:
     event: str
     recordings: MeetingRecordings
     row: EventRow
+

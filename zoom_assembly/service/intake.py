@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ..errors import OutputError
 from ..ledger import Ledger
+from .queues import drain
 
 HTTP_BUSY_TIMEOUT = 0.002  # seconds SQLite itself waits for the write lock in the HTTP process
 RECORD_DEADLINE = 2.5  # seconds: still inside Zoom's 3 s when the ledger stays locked
@@ -106,16 +107,7 @@ class EventRecorder:
             first = self._queue.get()
             if first is None:
                 return
-            group = [first]
-            while len(group) < MAX_GROUP:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)
-                    break
-                group.append(more)
+            group = drain(self._queue, first, MAX_GROUP)
             try:
                 firsts = self._write([w.row for w in group])
             except BaseException as exc:  # each delivery answers with the ledger's error

@@ -24,6 +24,7 @@ from ..errors import Terminated, TranscribeZoomError
 from ..events import EventSink, Notice, discard
 from ..pipeline import Pipeline
 from ..zoom import MeetingRecordings
+from .queues import drain
 
 # Builds the engine for one batch; its scheduler sleeps with the function given.
 PipelineFactory = Callable[[Callable[[float], None]], Pipeline]
@@ -172,16 +173,7 @@ class ServiceWorker:
             if first is None or self._stopping.is_set():
                 return
             self._slots.acquire()  # while every slot is busy, more events gather in the queue
-            batch = [first]
-            while True:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)
-                    break
-                batch.append(more)
+            batch = drain(self._queue, first)
             if self._stopping.is_set():
                 self._slots.release()
                 self._forget(batch)
